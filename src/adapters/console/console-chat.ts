@@ -1,0 +1,86 @@
+import type { Card } from '../../core/cards/card.js';
+import { AppError } from '../../core/errors.js';
+import type { MessageRef } from '../../core/incident/incident.js';
+import type { ChatPlatform } from '../../core/ports/chat-platform.js';
+import { cardToText } from './render.js';
+
+interface ConsoleChannel {
+  id: string;
+  private: boolean;
+  topic: string;
+  members: Set<string>;
+}
+
+/**
+ * The local chat: channels live in memory (their incidents live in the database), everything the
+ * bot posts is printed. Channel ids are their names, so `/join inc-…` works after a restart.
+ */
+export class ConsoleChat implements ChatPlatform {
+  readonly name = 'console';
+  private readonly channels = new Map<string, ConsoleChannel>();
+  private readonly messages = new Map<string, { channelId: string; card: Card }>();
+  private sequence = 0;
+
+  constructor(private readonly print: (text: string) => void) {
+    this.channels.set('general', { id: 'general', private: false, topic: 'Declare incidents here', members: new Set() });
+  }
+
+  mention(userId: string): string {
+    return `@${userId}`;
+  }
+
+  channelNames(): string[] {
+    return [...this.channels.keys()];
+  }
+
+  hasChannel(id: string): boolean {
+    return this.channels.has(id);
+  }
+
+  async createChannel(request: { name: string; private: boolean; topic: string; members: string[] }): Promise<{ id: string; name: string }> {
+    if (this.channels.has(request.name)) throw new AppError('channel_name_taken', `#${request.name} already exists`);
+    this.channels.set(request.name, { id: request.name, private: request.private, topic: request.topic, members: new Set(request.members) });
+    this.print(
+      `* #${request.name} created${request.private ? ' (private)' : ''}: ${request.topic}\n* members: ${request.members.map((m) => this.mention(m)).join(', ')}`,
+    );
+    return { id: request.name, name: request.name };
+  }
+
+  async postCard(channelId: string, card: Card): Promise<MessageRef> {
+    const id = `m${++this.sequence}`;
+    this.messages.set(id, { channelId, card });
+    this.print(`[#${channelId}] bot:\n${indent(cardToText(card))}`);
+    return { id, channel: channelId };
+  }
+
+  async updateCard(ref: MessageRef, card: Card): Promise<void> {
+    const existing = this.messages.get(ref.id);
+    const channelId = existing?.channelId ?? String(ref.channel ?? '?');
+    if (existing && cardToText(existing.card) === cardToText(card)) return;
+    this.messages.set(ref.id, { channelId, card });
+    this.print(`[#${channelId}] bot (updated):\n${indent(cardToText(card))}`);
+  }
+
+  async postText(channelId: string, text: string): Promise<MessageRef> {
+    const id = `m${++this.sequence}`;
+    this.print(`[#${channelId}] bot: ${text}`);
+    return { id, channel: channelId };
+  }
+
+  async sendDirect(userId: string, card: Card): Promise<MessageRef> {
+    const id = `m${++this.sequence}`;
+    this.print(`[DM to ${this.mention(userId)}] bot:\n${indent(cardToText(card))}`);
+    return { id, channel: `dm-${userId}` };
+  }
+
+  async pin(ref: MessageRef): Promise<void> {
+    this.print(`* pinned the header in #${String(ref.channel)}`);
+  }
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
+}

@@ -1,0 +1,78 @@
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { CoreContext } from './core/context.js';
+import { loadPlaybooks } from './core/playbook/load-playbooks.js';
+import type { ChatPlatform } from './core/ports/chat-platform.js';
+import { resumeUnfinishedIncidents } from './core/incident/resume-incidents.js';
+import { systemClock, type Clock } from './core/time/time-input.js';
+import { openDatabase, type DatabaseHandle } from './db/database.js';
+import { migrate } from './db/migrate.js';
+import { KyselyStore } from './db/store.js';
+import { HttpServer } from './http/server.js';
+import { projectRoot } from './project-root.js';
+
+export interface App {
+  context: CoreContext;
+  database: DatabaseHandle;
+  http: HttpServer;
+  /** Registers a running chat edge so incidents declared there can be published. */
+  addPlatform(platform: ChatPlatform): void;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  logger: Logger;
+  clock?: Clock;
+  /** An already open database (tests); otherwise DATABASE_URL or the embedded one under DATA_DIR. */
+  database?: DatabaseHandle;
+}
+
+export function migrationsDirectory(): string {
+  return join(projectRoot(), 'migrations');
+}
+
+export function playbooksDirectory(config: Pick<Config, 'PLAYBOOKS_DIR'>): string {
+  return config.PLAYBOOKS_DIR ? resolve(config.PLAYBOOKS_DIR) : join(projectRoot(), 'playbooks');
+}
+
+export async function openConfiguredDatabase(config: Config): Promise<DatabaseHandle> {
+  return openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: join(resolve(config.DATA_DIR), 'pglite') });
+}
+
+/** Builds the core and its infrastructure; chat edges plug in afterwards. */
+export async function createApp(config: Config, options: AppOptions): Promise<App> {
+  const { logger } = options;
+  const playbooks = await loadPlaybooks(playbooksDirectory(config));
+  const database = options.database ?? (await openConfiguredDatabase(config));
+  const applied = await migrate(database.db, migrationsDirectory());
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+  const clock = options.clock ?? systemClock;
+  const platforms = new Map<string, ChatPlatform>();
+  const context: CoreContext = {
+    store: new KyselyStore(database.db, clock),
+    playbooks,
+    clock,
+    timeZone: config.BOT_TIMEZONE,
+    platforms,
+    logger,
+  };
+  const http = new HttpServer((error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'http handler failed'));
+  return {
+    context,
+    database,
+    http,
+    addPlatform(platform) {
+      platforms.set(platform.name, platform);
+    },
+    async close() {
+      await http.close();
+      if (!options.database) await database.close();
+    },
+  };
+}
+
+export async function resume(app: App): Promise<void> {
+  const resumed = await resumeUnfinishedIncidents(app.context);
+  if (resumed) app.context.logger.info({ resumed }, 'finished side effects left over from before the restart');
+}

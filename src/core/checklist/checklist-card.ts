@@ -1,0 +1,75 @@
+import type { Card, ChecklistGroup } from '../cards/card.js';
+import { incidentRef } from '../incident/header-card.js';
+import type { ChecklistStep, Incident } from '../incident/incident.js';
+import { PHASES, PHASE_TITLES, type Playbook } from '../playbook/schema.js';
+import { formatTime } from '../time/time-input.js';
+
+/** What a click sends back: the incident and the step, so any message can be re-bound to state. */
+export function stepValue(incidentId: number, step: number): string {
+  return `${incidentId}:${step}`;
+}
+
+export function parseStepValue(value: string): { incidentId: number; step: number } | null {
+  const match = /^(\d+):(\d+)$/.exec(value);
+  return match ? { incidentId: Number(match[1]), step: Number(match[2]) } : null;
+}
+
+function groups(incident: Incident, steps: ChecklistStep[], mention: (u: string) => string, timeZone: string): ChecklistGroup[] {
+  return PHASES.map((phase) => ({
+    id: phase,
+    heading: PHASE_TITLES[phase],
+    items: steps
+      .filter((s) => s.phase === phase)
+      .map((s) => ({
+        value: stepValue(incident.id, s.number),
+        number: s.number,
+        label: s.title,
+        ...(s.detail ? { detail: s.detail } : {}),
+        ...(s.role ? { role: s.role } : {}),
+        done: s.doneAt !== null,
+        ...(s.doneBy ? { doneBy: mention(s.doneBy) } : {}),
+        ...(s.doneAt ? { doneAt: formatTime(s.doneAt, timeZone) } : {}),
+      })),
+  })).filter((g) => g.items.length > 0);
+}
+
+/** Splits groups so no card holds more than `maxItems` steps (a long phase continues on the next card). */
+function paginate(all: ChecklistGroup[], maxItems: number): ChecklistGroup[][] {
+  const pages: ChecklistGroup[][] = [[]];
+  let count = 0;
+  for (const group of all) {
+    let items = group.items;
+    let continued = false;
+    while (items.length > 0) {
+      if (count >= maxItems) {
+        pages.push([]);
+        count = 0;
+      }
+      const take = items.slice(0, maxItems - count);
+      pages[pages.length - 1]!.push({ ...group, heading: continued ? `${group.heading} (continued)` : group.heading, items: take });
+      count += take.length;
+      items = items.slice(take.length);
+      continued = true;
+    }
+  }
+  return pages;
+}
+
+export function buildChecklistCards(input: {
+  incident: Incident;
+  playbook: Playbook | undefined;
+  steps: ChecklistStep[];
+  mention: (userId: string) => string;
+  timeZone: string;
+  maxItemsPerCard?: number;
+}): Card[] {
+  const { incident, playbook, steps } = input;
+  if (!playbook || steps.length === 0) return [];
+  const done = steps.filter((s) => s.doneAt).length;
+  const pages = paginate(groups(incident, steps, input.mention, input.timeZone), input.maxItemsPerCard ?? Number.POSITIVE_INFINITY);
+  return pages.map((checklist, index) => ({
+    title: `${playbook.name} checklist · ${incidentRef(incident)}${pages.length > 1 ? ` (${index + 1}/${pages.length})` : ''}`,
+    checklist,
+    context: [`${done} of ${steps.length} steps done. Tick with a click or \`/incident tick <number>\`.`],
+  }));
+}

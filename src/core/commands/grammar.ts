@@ -1,0 +1,268 @@
+import { ROLE_IDS, isRoleId, isSeverity, type RoleId, type Severity } from '../domain.js';
+import { parseTimeInput, TIME_HINT, type TimeInput } from '../time/time-input.js';
+import { parseUser, splitOptions, words } from './tokens.js';
+import type { Command } from './types.js';
+
+export interface ParseContext {
+  playbookIds: readonly string[];
+}
+
+type Parsed = Command | { error: string };
+
+export interface CommandSpec {
+  name: string;
+  usage: string;
+  summary: string;
+  scope: 'anywhere' | 'incident';
+  parse(args: string, context: ParseContext): Parsed;
+}
+
+const ROLE_LIST = ROLE_IDS.join(', ');
+
+function parseRole(token: string | undefined): RoleId | { error: string } {
+  if (!token) return { error: `name a role: ${ROLE_LIST}` };
+  const role = token.toLowerCase();
+  return isRoleId(role) ? role : { error: `"${token}" is not a role; use one of ${ROLE_LIST}` };
+}
+
+function optionTime(options: Map<string, string>, key: string): TimeInput | { error: string } | undefined {
+  const raw = options.get(key);
+  if (raw === undefined) return undefined;
+  const parsed = parseTimeInput(raw);
+  return 'error' in parsed ? { error: `${key}=${parsed.error}` } : parsed;
+}
+
+function noArgs(kind: 'status' | 'list' | 'reopen' | 'timeline' | 'oncall-show', name: string) {
+  return (args: string): Parsed => (args.trim() ? { error: `\`${name}\` takes nothing after it` } : ({ kind } as Command));
+}
+
+function unknownOptions(unknown: string[], allowed: string[]): { error: string } | null {
+  if (unknown.length === 0) return null;
+  const known = allowed.length ? `; it accepts ${allowed.map((k) => `${k}=`).join(', ')}` : '';
+  return { error: `unknown option ${unknown.map((k) => `${k}=`).join(', ')}${known}` };
+}
+
+function parseDeclare(args: string, context: ParseContext): Parsed {
+  const { rest, options, unknown } = splitOptions(args, ['started', 'detected', 'private']);
+  const bad = unknownOptions(unknown, ['started', 'detected', 'private']);
+  if (bad) return bad;
+  const tokens = words(rest);
+  let severity: Severity | undefined;
+  if (tokens[0] && isSeverity(tokens[0].toLowerCase())) severity = tokens.shift()!.toLowerCase() as Severity;
+  else if (tokens[0] && /^sev\d+$/i.test(tokens[0])) return { error: `"${tokens[0]}" is not a severity; use sev1 (critical) to sev4 (low)` };
+  let playbookId: string | undefined;
+  if (tokens[0] && context.playbookIds.includes(tokens[0].toLowerCase())) playbookId = tokens.shift()!.toLowerCase();
+  const title = tokens.join(' ');
+  if (title.length < 3) return { error: 'give the incident a title (at least 3 characters)' };
+  if (title.length > 150) return { error: `the title is ${title.length} characters; keep it to 150` };
+  const startedAt = optionTime(options, 'started');
+  const detectedAt = optionTime(options, 'detected');
+  if (startedAt && 'error' in startedAt) return startedAt;
+  if (detectedAt && 'error' in detectedAt) return detectedAt;
+  const privateRaw = options.get('private');
+  let isPrivate: boolean | undefined;
+  if (privateRaw !== undefined) {
+    if (!/^(yes|no|true|false)$/i.test(privateRaw)) return { error: 'private= takes yes or no' };
+    isPrivate = /^(yes|true)$/i.test(privateRaw);
+  }
+  return {
+    kind: 'declare',
+    title,
+    ...(severity ? { severity } : {}),
+    ...(playbookId ? { playbookId } : {}),
+    ...(startedAt ? { startedAt } : {}),
+    ...(detectedAt ? { detectedAt } : {}),
+    ...(isPrivate !== undefined ? { private: isPrivate } : {}),
+  };
+}
+
+function transition(to: 'triaged' | 'contained' | 'resolved' | 'closed') {
+  return (args: string): Parsed => {
+    const { rest, options, unknown } = splitOptions(args, ['at']);
+    const bad = unknownOptions(unknown, ['at']);
+    if (bad) return bad;
+    if (rest) return { error: `unexpected "${rest}"; the only option is at=<time>` };
+    const at = optionTime(options, 'at');
+    if (at && 'error' in at) return at;
+    return { kind: 'transition', to, ...(at ? { at } : {}) };
+  };
+}
+
+function freeText(kind: 'note', what: string) {
+  return (args: string): Parsed => (args.trim() ? { kind, text: args.trim() } : { error: `write the ${what} after the command` });
+}
+
+function parseStepNumber(token: string | undefined, what: string): number | { error: string } {
+  if (!token || !/^\d+$/.test(token) || Number(token) < 1) return { error: `give the ${what} number, e.g. 3` };
+  return Number(token);
+}
+
+function tickCommand(done: boolean) {
+  return (args: string): Parsed => {
+    const tokens = words(args);
+    if (tokens.length !== 1) return { error: 'give one step number, e.g. 3' };
+    const step = parseStepNumber(tokens[0], 'step');
+    return typeof step === 'number' ? { kind: 'tick', step, done } : step;
+  };
+}
+
+function parseAction(args: string): Parsed {
+  const tokens = words(args);
+  if (tokens[0]?.toLowerCase() === 'done') {
+    if (tokens.length !== 2) return { error: 'give one action item number, e.g. `action done 2`' };
+    const number = parseStepNumber(tokens[1], 'action item');
+    return typeof number === 'number' ? { kind: 'action-done', number } : number;
+  }
+  const { rest, options, unknown } = splitOptions(args, ['owner', 'due']);
+  const bad = unknownOptions(unknown, ['owner', 'due']);
+  if (bad) return bad;
+  if (rest.length < 3) return { error: 'describe the action item' };
+  const ownerRaw = options.get('owner');
+  const owner = ownerRaw ? parseUser(ownerRaw) : null;
+  if (!owner) return { error: 'name an owner, e.g. owner=@alice' };
+  const due = options.get('due');
+  if (!due || !/^\d{4}-\d{2}-\d{2}$/.test(due) || Number.isNaN(Date.parse(`${due}T00:00:00Z`)) || new Date(`${due}T00:00:00Z`).toISOString().slice(0, 10) !== due) {
+    return { error: 'give a due date as due=YYYY-MM-DD, e.g. due=2026-12-15' };
+  }
+  return { kind: 'action-add', text: rest, owner, due };
+}
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'declare',
+    usage: 'declare [sev1-4] [<playbook-id>] <title> [started=<time>] [detected=<time>] [private=yes|no]',
+    summary: 'declare an incident: opens its channel, posts the playbook checklist, pages the roles',
+    scope: 'anywhere',
+    parse: parseDeclare,
+  },
+  { name: 'list', usage: 'list', summary: 'open incidents', scope: 'anywhere', parse: noArgs('list', 'list') },
+  {
+    name: 'oncall',
+    usage: 'oncall [<role> <@user> [<@user>…]]',
+    summary: 'show the on-call roster, or set a role\'s escalation order (first is primary)',
+    scope: 'anywhere',
+    parse(args) {
+      const tokens = words(args);
+      if (tokens.length === 0) return { kind: 'oncall-show' };
+      const role = parseRole(tokens[0]);
+      if (typeof role !== 'string') return role;
+      if (tokens.length < 2) return { error: `name at least one person for ${role}, e.g. \`oncall ${role} @alice @bob\`` };
+      const users: string[] = [];
+      for (const token of tokens.slice(1)) {
+        const user = parseUser(token);
+        if (!user) return { error: `"${token}" is not a person; mention them like @alice` };
+        if (!users.includes(user)) users.push(user);
+      }
+      return { kind: 'oncall-set', role, users };
+    },
+  },
+  { name: 'status', usage: 'status', summary: 'the incident\'s header card', scope: 'incident', parse: noArgs('status', 'status') },
+  { name: 'triage', usage: 'triage [at=<time>]', summary: 'mark the incident triaged', scope: 'incident', parse: transition('triaged') },
+  { name: 'contain', usage: 'contain [at=<time>]', summary: 'mark the incident contained', scope: 'incident', parse: transition('contained') },
+  { name: 'resolve', usage: 'resolve [at=<time>]', summary: 'mark the incident resolved (recovered)', scope: 'incident', parse: transition('resolved') },
+  { name: 'close', usage: 'close [at=<time>]', summary: 'close the incident after review', scope: 'incident', parse: transition('closed') },
+  { name: 'reopen', usage: 'reopen', summary: 'reopen a resolved, closed or false-positive incident', scope: 'incident', parse: noArgs('reopen', 'reopen') },
+  {
+    name: 'sev',
+    usage: 'sev <1-4>',
+    summary: 'change the severity',
+    scope: 'incident',
+    parse(args) {
+      const token = words(args)[0]?.toLowerCase() ?? '';
+      const severity = /^[1-4]$/.test(token) ? `sev${token}` : token;
+      if (words(args).length !== 1 || !isSeverity(severity)) return { error: 'give a severity from 1 (critical) to 4 (low)' };
+      return { kind: 'severity', severity };
+    },
+  },
+  {
+    name: 'assign',
+    usage: 'assign <role> <@user>',
+    summary: 'give a response role to someone',
+    scope: 'incident',
+    parse(args) {
+      const tokens = words(args);
+      const role = parseRole(tokens[0]);
+      if (typeof role !== 'string') return role;
+      const user = tokens[1] ? parseUser(tokens[1]) : null;
+      if (!user || tokens.length !== 2) return { error: `name one person, e.g. \`assign ${role} @alice\`` };
+      return { kind: 'assign', role, user };
+    },
+  },
+  {
+    name: 'page',
+    usage: 'page <role>',
+    summary: 'page whoever holds a role (or its on-call primary)',
+    scope: 'incident',
+    parse(args) {
+      const tokens = words(args);
+      const role = parseRole(tokens[0]);
+      if (typeof role !== 'string') return role;
+      if (tokens.length !== 1) return { error: 'name one role' };
+      return { kind: 'page', role };
+    },
+  },
+  { name: 'note', usage: 'note <text>', summary: 'add a note to the timeline', scope: 'incident', parse: freeText('note', 'note') },
+  {
+    name: 'decision',
+    usage: 'decision <text> [because <reasoning>]',
+    summary: 'record a decision and why',
+    scope: 'incident',
+    parse(args) {
+      const [text, ...why] = args.trim().split(/\s+because\s+/i);
+      if (!text || text.trim().length === 0) return { error: 'write the decision after the command' };
+      const because = why.join(' because ').trim();
+      return { kind: 'decision', text: text.trim(), ...(because ? { because } : {}) };
+    },
+  },
+  {
+    name: 'false-positive',
+    usage: 'false-positive [reason]',
+    summary: 'mark the incident not real',
+    scope: 'incident',
+    parse: (args) => ({ kind: 'false-positive', ...(args.trim() ? { reason: args.trim() } : {}) }),
+  },
+  { name: 'timeline', usage: 'timeline', summary: 'every event with its time', scope: 'incident', parse: noArgs('timeline', 'timeline') },
+  { name: 'tick', usage: 'tick <step-number>', summary: 'tick a checklist step', scope: 'incident', parse: tickCommand(true) },
+  { name: 'untick', usage: 'untick <step-number>', summary: 'untick a checklist step', scope: 'incident', parse: tickCommand(false) },
+  {
+    name: 'playbook',
+    usage: 'playbook <playbook-id>|none',
+    summary: 'change the incident\'s playbook',
+    scope: 'incident',
+    parse(args, context) {
+      const tokens = words(args);
+      const id = tokens[0]?.toLowerCase();
+      if (tokens.length !== 1 || !id) return { error: `name a playbook: ${context.playbookIds.join(', ')}, or none` };
+      if (id === 'none') return { kind: 'playbook', playbookId: null };
+      if (!context.playbookIds.includes(id)) return { error: `no playbook "${tokens[0]}"; use one of ${context.playbookIds.join(', ')}, or none` };
+      return { kind: 'playbook', playbookId: id };
+    },
+  },
+  {
+    name: 'action',
+    usage: 'action <text> owner=<@user> due=<YYYY-MM-DD> | action done <number>',
+    summary: 'add a follow-up action item, or mark one done',
+    scope: 'incident',
+    parse: parseAction,
+  },
+  {
+    name: 'actions',
+    usage: 'actions [mine|overdue]',
+    summary: 'the incident\'s action items',
+    scope: 'incident',
+    parse(args) {
+      const filter = args.trim().toLowerCase() || 'all';
+      if (filter !== 'all' && filter !== 'mine' && filter !== 'overdue') return { error: 'filter by mine or overdue, or nothing' };
+      return { kind: 'actions', filter };
+    },
+  },
+  {
+    name: 'help',
+    usage: 'help [<command>]',
+    summary: 'this list, or one command\'s usage',
+    scope: 'anywhere',
+    parse: (args) => ({ kind: 'help', ...(args.trim() ? { topic: args.trim().toLowerCase() } : {}) }),
+  },
+];
+
+export const TIME_USAGE = `<time> is ${TIME_HINT}`;

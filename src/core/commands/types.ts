@@ -1,0 +1,43 @@
+import type { RoleId, Severity } from '../domain.js';
+import type { TimeInput } from '../time/time-input.js';
+import type { TimedState } from '../incident/transitions.js';
+
+/** A user reference as chat platforms write it: Slack `<@U123>`/`<@U123|name>`, console `@alice`. */
+export type UserId = string;
+
+export type Command =
+  | { kind: 'help'; topic?: string }
+  | { kind: 'list' }
+  | {
+      kind: 'declare';
+      severity?: Severity;
+      playbookId?: string;
+      title: string;
+      startedAt?: TimeInput;
+      detectedAt?: TimeInput;
+      private?: boolean;
+    }
+  | { kind: 'status' }
+  | { kind: 'transition'; to: TimedState; at?: TimeInput }
+  | { kind: 'reopen' }
+  | { kind: 'severity'; severity: Severity }
+  | { kind: 'assign'; role: RoleId; user: UserId }
+  | { kind: 'page'; role: RoleId }
+  | { kind: 'note'; text: string }
+  | { kind: 'decision'; text: string; because?: string }
+  | { kind: 'false-positive'; reason?: string }
+  | { kind: 'timeline' }
+  | { kind: 'tick'; step: number; done: boolean }
+  | { kind: 'playbook'; playbookId: string | null }
+  | { kind: 'action-add'; text: string; owner: UserId; due: string }
+  | { kind: 'actions'; filter: 'all' | 'mine' | 'overdue' }
+  | { kind: 'action-done'; number: number }
+  | { kind: 'oncall-set'; role: RoleId; users: UserId[] }
+  | { kind: 'oncall-show' };
+
+export type CommandKind = Command['kind'];
+
+export interface ParseError {
+  error: string;
+  usage: string;
+}

@@ -1,0 +1,30 @@
+import type { PlaybookCatalog } from './playbook/load-playbooks.js';
+import type { ChatPlatform } from './ports/chat-platform.js';
+import type { Store } from './ports/store.js';
+import type { Clock } from './time/time-input.js';
+
+/** The few log calls the core makes; pino satisfies it, tests can pass a silent one. */
+export interface CoreLogger {
+  info(data: object, message?: string): void;
+  warn(data: object, message?: string): void;
+  error(data: object, message?: string): void;
+}
+
+/** Everything a use case needs, handed in by the composition root. */
+export interface CoreContext {
+  store: Store;
+  playbooks: PlaybookCatalog;
+  clock: Clock;
+  timeZone: string;
+  platforms: ReadonlyMap<string, ChatPlatform>;
+  logger: CoreLogger;
+}
+
+/** Who is acting, from where. */
+export interface Actor {
+  platform: string;
+  userId: string;
+  channelId: string;
+  /** A key unique to the request (Slack trigger_id, event id); a retry with the same key changes nothing. */
+  requestKey?: string;
+}

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { ROLE_IDS, SEVERITIES } from '../domain.js';
+
+const role = z.enum(ROLE_IDS);
+const severity = z.enum(SEVERITIES);
+const state = z.enum(['declared', 'triaged', 'contained', 'resolved', 'closed', 'false_positive']);
+
+/**
+ * Every state change is one of these. Payloads are validated on write and on read, so a row that
+ * does not fit its kind is caught where it is made, not where a report reads it.
+ */
+export const eventSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('incident_declared'),
+    payload: z.object({
+      title: z.string(),
+      severity,
+      playbook_id: z.string().nullable(),
+      playbook_reason: z.string(),
+      private: z.boolean(),
+      impact_started_at: z.string(),
+      detected_at: z.string(),
+      source: z.string(),
+    }),
+  }),
+  z.object({
+    kind: z.literal('state_changed'),
+    payload: z.object({ from: state, to: state, skipped: z.array(state).default([]), reason: z.string().optional() }),
+  }),
+  z.object({ kind: z.literal('incident_reopened'), payload: z.object({ from: state, to: state }) }),
+  z.object({ kind: z.literal('severity_changed'), payload: z.object({ from: severity, to: severity }) }),
+  z.object({
+    kind: z.literal('playbook_changed'),
+    payload: z.object({ from: z.string().nullable(), to: z.string().nullable(), reason: z.string() }),
+  }),
+  z.object({ kind: z.literal('role_assigned'), payload: z.object({ role, user: z.string(), previous: z.string().nullable() }) }),
+  z.object({
+    kind: z.literal('page_sent'),
+    payload: z.object({ page_id: z.number(), role, user: z.string(), via: z.string() }),
+  }),
+  z.object({
+    kind: z.literal('page_failed'),
+    payload: z.object({ page_id: z.number().nullable(), role, user: z.string().nullable(), error: z.string() }),
+  }),
+  z.object({ kind: z.literal('note_added'), payload: z.object({ text: z.string() }) }),
+  z.object({ kind: z.literal('decision_recorded'), payload: z.object({ text: z.string(), because: z.string().nullable() }) }),
+  z.object({ kind: z.literal('step_ticked'), payload: z.object({ step: z.number(), title: z.string() }) }),
+  z.object({ kind: z.literal('step_unticked'), payload: z.object({ step: z.number(), title: z.string() }) }),
+  z.object({
+    kind: z.literal('action_item_added'),
+    payload: z.object({ number: z.number(), text: z.string(), owner: z.string(), due: z.string() }),
+  }),
+  z.object({ kind: z.literal('action_item_completed'), payload: z.object({ number: z.number(), on_time: z.boolean() }) }),
+  z.object({ kind: z.literal('roster_set'), payload: z.object({ role, users: z.array(z.string()) }) }),
+  z.object({
+    kind: z.literal('channel_created'),
+    payload: z.object({ channel_id: z.string(), name: z.string(), private: z.boolean() }),
+  }),
+  z.object({
+    kind: z.literal('side_effect_failed'),
+    payload: z.object({ effect: z.string(), error: z.string() }),
+  }),
+]);
+
+export type IncidentEvent = z.infer<typeof eventSchema>;
+export type EventKind = IncidentEvent['kind'];
+export type EventPayload<K extends EventKind> = Extract<IncidentEvent, { kind: K }>['payload'];
+
+export interface NewEvent<K extends EventKind = EventKind> {
+  incidentId: number | null;
+  kind: K;
+  payload: EventPayload<K>;
+  actor: string;
+  occurredAt: Date;
+  idempotencyKey?: string;
+}
+
+export interface StoredEvent {
+  id: number;
+  incidentId: number | null;
+  kind: EventKind;
+  payload: Record<string, unknown>;
+  actor: string;
+  occurredAt: Date;
+  recordedAt: Date;
+}
+
+export function validateEvent(kind: string, payload: unknown): IncidentEvent {
+  return eventSchema.parse({ kind, payload });
+}

@@ -1,0 +1,112 @@
+import { completeStep } from './checklist/complete-step.js';
+import { helpText, isParseError, parseCommand, usageLine, findCommand } from './commands/parse-command.js';
+import type { Command } from './commands/types.js';
+import type { Actor, CoreContext } from './context.js';
+import { AppError, isAppError } from './errors.js';
+import { changeSeverity } from './incident/change-severity.js';
+import { changeState, markFalsePositive, reopenIncident } from './incident/change-state.js';
+import { declareFromCommand } from './incident/declare-incident.js';
+import { incidentCards, platformFor } from './incident/publish-incident.js';
+import { listIncidents } from './incident/list-incidents.js';
+import { addNote, recordDecision } from './incident/record-note.js';
+import { showTimeline } from './incident/timeline.js';
+import { changePlaybook } from './playbook/change-playbook.js';
+import { privateReply, type Reply } from './reply.js';
+import { addActionItem, completeActionItem, listActionItems } from './review/action-items.js';
+import { assignRole, pageRole } from './roles/assign-role.js';
+import { setRoster, showRoster } from './roles/roster.js';
+import { resolveTime } from './time/time-input.js';
+
+type IncidentCommand = Exclude<Command, { kind: 'help' | 'list' | 'declare' | 'oncall-set' | 'oncall-show' }>;
+
+async function incidentInChannel(context: CoreContext, actor: Actor, command: IncidentCommand): Promise<number> {
+  const incident = await context.store.incidents.findByChannel(actor.platform, actor.channelId);
+  if (!incident) {
+    const name = command.kind === 'transition' ? { triaged: 'triage', contained: 'contain', resolved: 'resolve', closed: 'close' }[command.to] : command.kind;
+    throw new AppError('not_in_incident_channel', `\`${name}\` works in an incident's channel; \`/incident list\` shows the open ones`);
+  }
+  return incident.id;
+}
+
+async function runIncidentCommand(context: CoreContext, actor: Actor, command: IncidentCommand): Promise<Reply> {
+  const incidentId = await incidentInChannel(context, actor, command);
+  const platform = platformFor(context, { platform: actor.platform });
+  const now = context.clock.now();
+  switch (command.kind) {
+    case 'status': {
+      const incident = (await context.store.incidents.get(incidentId))!;
+      const { header } = await incidentCards(context, incident, platform);
+      return privateReply(header.title, header);
+    }
+    case 'transition':
+      return changeState(context, actor, incidentId, command.to, command.at ? resolveTime(command.at, now) : undefined);
+    case 'reopen':
+      return reopenIncident(context, actor, incidentId);
+    case 'false-positive':
+      return markFalsePositive(context, actor, incidentId, command.reason);
+    case 'severity':
+      return changeSeverity(context, actor, incidentId, command.severity);
+    case 'assign':
+      return assignRole(context, actor, incidentId, command.role, command.user);
+    case 'page':
+      return pageRole(context, actor, incidentId, command.role);
+    case 'note':
+      return addNote(context, actor, incidentId, command.text);
+    case 'decision':
+      return recordDecision(context, actor, incidentId, command.text, command.because);
+    case 'timeline':
+      return showTimeline(context, incidentId, platform);
+    case 'tick':
+      return completeStep(context, actor, incidentId, command.step, command.done);
+    case 'playbook':
+      return changePlaybook(context, actor, incidentId, command.playbookId);
+    case 'action-add':
+      return addActionItem(context, actor, incidentId, command.text, command.owner, command.due, platform);
+    case 'action-done':
+      return completeActionItem(context, actor, incidentId, command.number);
+    case 'actions':
+      return listActionItems(context, actor, incidentId, command.filter, platform);
+  }
+}
+
+async function runCommand(context: CoreContext, actor: Actor, command: Command): Promise<Reply> {
+  const platform = platformFor(context, { platform: actor.platform });
+  switch (command.kind) {
+    case 'help':
+      return privateReply(helpText(command.topic));
+    case 'list':
+      return listIncidents(context, actor);
+    case 'declare':
+      return declareFromCommand(context, actor, command);
+    case 'oncall-set':
+      return setRoster(context, actor, command.role, command.users, platform);
+    case 'oncall-show':
+      return showRoster(context, platform);
+    default:
+      return runIncidentCommand(context, actor, command);
+  }
+}
+
+/** Turns an AppError into the one-line reason a person sees; anything else is logged and hidden. */
+export function errorReply(context: CoreContext, error: unknown, usage?: string): Reply {
+  if (isAppError(error) && error.code !== 'internal') {
+    return privateReply(`${error.message}${usage ? `\n${usage}` : ''}`);
+  }
+  const reference = Math.random().toString(36).slice(2, 10);
+  context.logger.error({ err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error), reference }, 'command failed');
+  return privateReply(`Something went wrong on our side (reference ${reference}); nothing you typed was wrong. Try again, or tell the bot's operators the reference.`);
+}
+
+/** The single entry for typed commands from every chat edge. It never throws. */
+export async function handleCommand(context: CoreContext, actor: Actor, text: string): Promise<Reply> {
+  const parsed = parseCommand(text, { playbookIds: context.playbooks.ids });
+  if (isParseError(parsed)) return privateReply(`${parsed.error}\n${parsed.usage}`);
+  try {
+    return await runCommand(context, actor, parsed);
+  } catch (error) {
+    const name = text.replace(/^\/incident\s*/i, '').split(/\s+/)[0] ?? '';
+    const spec = findCommand(name);
+    const showUsage = isAppError(error, 'invalid_time') || isAppError(error, 'not_found');
+    return errorReply(context, error, showUsage && spec ? usageLine(spec) : undefined);
+  }
+}

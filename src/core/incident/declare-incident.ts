@@ -1,0 +1,171 @@
+import type { Command } from '../commands/types.js';
+import type { Actor, CoreContext } from '../context.js';
+import { ROLES, type RoleId, type Severity } from '../domain.js';
+import { AppError, isAppError } from '../errors.js';
+import { matchPlaybook } from '../playbook/match-playbook.js';
+import type { Playbook } from '../playbook/schema.js';
+import type { Store } from '../ports/store.js';
+import { type Reply } from '../reply.js';
+import { formatTime, resolveTime } from '../time/time-input.js';
+import { incidentRef } from './header-card.js';
+import type { Incident } from './incident.js';
+import { publishIncident } from './publish-incident.js';
+
+export interface DeclareRequest {
+  title: string;
+  description?: string;
+  severity?: Severity;
+  playbookId?: string | null;
+  private?: boolean;
+  impactStartedAt?: Date;
+  detectedAt?: Date;
+  source?: string;
+  isExercise?: boolean;
+}
+
+export function stepsFromPlaybook(playbook: Playbook | undefined) {
+  return (playbook?.steps ?? []).map((step, index) => ({
+    number: index + 1,
+    phase: step.phase,
+    title: step.title,
+    detail: step.detail ?? null,
+    role: step.role ?? null,
+  }));
+}
+
+/** The roles a playbook pages at a severity, commander always first. */
+export function rolesToPage(playbook: Playbook | undefined, severity: Severity): RoleId[] {
+  const roles = playbook ? playbook.page[severity] : [];
+  return [...new Set<RoleId>(['commander', ...roles])];
+}
+
+/**
+ * Gives each role the playbook asks for at this severity to its on-call primary, and queues a page
+ * for each holder that has not been paged for that role yet. Returns the roles nobody is on call for.
+ */
+export async function staffRoles(store: Store, incident: Incident, playbook: Playbook | undefined, actor: string, at: Date): Promise<RoleId[]> {
+  const roster = await store.roles.roster();
+  const assigned = new Map((await store.roles.forIncident(incident.id)).map((r) => [r.role, r.userId]));
+  const paged = new Set((await store.pages.forIncident(incident.id)).map((p) => `${p.role}:${p.userId}`));
+  const unstaffed: RoleId[] = [];
+  for (const role of rolesToPage(playbook, incident.severity)) {
+    let holder = assigned.get(role) ?? roster.get(role)?.[0];
+    if (!holder && role === 'commander') holder = incident.declaredBy;
+    if (!holder) {
+      unstaffed.push(role);
+      continue;
+    }
+    if (!assigned.has(role)) {
+      await store.roles.assign({ incidentId: incident.id, role, userId: holder, assignedAt: at });
+      await store.events.append({ incidentId: incident.id, kind: 'role_assigned', payload: { role, user: holder, previous: null }, actor, occurredAt: at });
+    }
+    if (holder !== actor && !paged.has(`${role}:${holder}`)) {
+      await store.pages.create({ incidentId: incident.id, role, userId: holder, createdAt: at });
+    }
+  }
+  return unstaffed;
+}
+
+export async function declareIncident(context: CoreContext, actor: Actor, request: DeclareRequest): Promise<{ incident: Incident; duplicate: boolean; unstaffed: RoleId[]; matchReason: string }> {
+  const now = context.clock.now();
+  const detectedAt = request.detectedAt ?? now;
+  const impactStartedAt = request.impactStartedAt ?? detectedAt;
+  const tz = context.timeZone;
+  if (detectedAt > now) throw new AppError('invalid_time', `detected=${formatTime(detectedAt, tz)} is in the future; detection is at the latest now`);
+  if (impactStartedAt > now) throw new AppError('invalid_time', `started=${formatTime(impactStartedAt, tz)} is in the future; impact starts at the latest now`);
+  if (detectedAt < impactStartedAt) {
+    throw new AppError('invalid_time', `detected=${formatTime(detectedAt, tz)} is before started=${formatTime(impactStartedAt, tz)}; an incident cannot be detected before its impact starts`);
+  }
+
+  let playbook: Playbook | undefined;
+  let matchReason: string;
+  if (request.playbookId) {
+    playbook = context.playbooks.get(request.playbookId);
+    if (!playbook) throw new AppError('not_found', `no playbook "${request.playbookId}"; use one of ${context.playbooks.ids.join(', ')}`);
+    matchReason = 'it was named when declaring';
+  } else if (request.playbookId === null) {
+    matchReason = 'none was chosen';
+  } else {
+    const match = matchPlaybook(context.playbooks.all(), `${request.title} ${request.description ?? ''}`);
+    playbook = match.playbook ?? undefined;
+    matchReason = match.reason;
+  }
+  const severity = request.severity ?? playbook?.default_severity ?? 'sev3';
+  const isPrivate = request.private ?? playbook?.private ?? false;
+
+  try {
+    const result = await context.store.transaction(async (store) => {
+      const incident = await store.incidents.create({
+        title: request.title,
+        description: request.description ?? '',
+        severity,
+        playbookId: playbook?.id ?? null,
+        playbookReason: matchReason,
+        private: isPrivate,
+        isExercise: request.isExercise ?? false,
+        platform: actor.platform,
+        declaredBy: actor.userId,
+        source: request.source ?? 'manual',
+        impactStartedAt,
+        detectedAt,
+        declaredAt: now,
+      });
+      const fresh = await store.events.append({
+        incidentId: incident.id,
+        kind: 'incident_declared',
+        payload: {
+          title: incident.title,
+          severity,
+          playbook_id: incident.playbookId,
+          playbook_reason: matchReason,
+          private: isPrivate,
+          impact_started_at: impactStartedAt.toISOString(),
+          detected_at: detectedAt.toISOString(),
+          source: incident.source,
+        },
+        actor: actor.userId,
+        occurredAt: now,
+        ...(actor.requestKey ? { idempotencyKey: `declare:${actor.requestKey}` } : {}),
+      });
+      if (!fresh) throw new AppError('duplicate_request', 'this declaration was already received');
+      await store.steps.replace(incident.id, stepsFromPlaybook(playbook));
+      const unstaffed = await staffRoles(store, incident, playbook, actor.userId, now);
+      return { incident, unstaffed };
+    });
+    const published = (await publishIncident(context, result.incident.id)) ?? result.incident;
+    return { incident: published, duplicate: false, unstaffed: result.unstaffed, matchReason };
+  } catch (error) {
+    if (!isAppError(error, 'duplicate_request') || !actor.requestKey) throw error;
+    const first = await context.store.events.findByIdempotencyKey(`declare:${actor.requestKey}`);
+    const incident = first?.incidentId ? await context.store.incidents.get(first.incidentId) : undefined;
+    if (!incident) throw error;
+    return { incident, duplicate: true, unstaffed: [], matchReason: incident.playbookReason };
+  }
+}
+
+export async function declareFromCommand(context: CoreContext, actor: Actor, command: Extract<Command, { kind: 'declare' }>): Promise<Reply> {
+  const now = context.clock.now();
+  const result = await declareIncident(context, actor, {
+    title: command.title,
+    ...(command.severity ? { severity: command.severity } : {}),
+    ...(command.playbookId ? { playbookId: command.playbookId } : {}),
+    ...(command.private !== undefined ? { private: command.private } : {}),
+    ...(command.startedAt ? { impactStartedAt: resolveTime(command.startedAt, now) } : {}),
+    ...(command.detectedAt ? { detectedAt: resolveTime(command.detectedAt, now) } : {}),
+  });
+  const { incident } = result;
+  const where = incident.channelName ? `#${incident.channelName}` : 'its channel';
+  const reply: Reply = { text: '', incidentId: incident.id, ...(incident.channelId ? { channelId: incident.channelId } : {}) };
+  if (result.duplicate) return { ...reply, text: `Already declared as ${incidentRef(incident)} in ${where}.` };
+  const playbook = context.playbooks.get(incident.playbookId);
+  const lines = [
+    `Declared ${incidentRef(incident)} (${incident.severity.toUpperCase()}${incident.private ? ', private' : ''}) in ${where}.`,
+    playbook
+      ? `Playbook: ${playbook.name} (${result.matchReason}). Change it with \`/incident playbook <id>\`.`
+      : `No playbook matched (${result.matchReason}). Pick one with \`/incident playbook <id>\`: ${context.playbooks.ids.join(', ')}.`,
+  ];
+  if (result.unstaffed.length > 0) {
+    lines.push(`Nobody is on call for ${result.unstaffed.map((r) => ROLES[r].name).join(', ')}: set a roster with \`/incident oncall <role> @person\`, or \`/incident assign <role> @person\`.`);
+  }
+  return { ...reply, text: lines.join('\n') };
+}

@@ -1,0 +1,80 @@
+import type { Card, CardAction } from '../cards/card.js';
+import { ROLES, ROLE_IDS, SEVERITY_LABELS } from '../domain.js';
+import { deadlineTime } from '../playbook/fill-template.js';
+import type { Playbook } from '../playbook/schema.js';
+import { formatTime } from '../time/time-input.js';
+import type { Incident, RoleAssignment } from './incident.js';
+import { isOpen } from './transitions.js';
+
+export const STATE_LABELS: Record<Incident['state'], string> = {
+  declared: 'Declared',
+  triaged: 'Triaged',
+  contained: 'Contained',
+  resolved: 'Resolved',
+  closed: 'Closed',
+  false_positive: 'False positive',
+};
+
+const NEXT_STATE_BUTTONS: Record<Incident['state'], CardAction[]> = {
+  declared: [{ id: 'state:triaged', label: 'Triage', value: 'triaged', style: 'primary' }],
+  triaged: [{ id: 'state:contained', label: 'Contained', value: 'contained', style: 'primary' }],
+  contained: [{ id: 'state:resolved', label: 'Resolved', value: 'resolved', style: 'primary' }],
+  resolved: [{ id: 'state:closed', label: 'Close', value: 'closed' }],
+  closed: [],
+  false_positive: [],
+};
+
+export function incidentRef(incident: Pick<Incident, 'id'>): string {
+  return `INC-${incident.id}`;
+}
+
+export interface HeaderInput {
+  incident: Incident;
+  playbook: Playbook | undefined;
+  roles: RoleAssignment[];
+  mention: (userId: string) => string;
+  timeZone: string;
+}
+
+export function buildHeaderCard({ incident, playbook, roles, mention, timeZone }: HeaderInput): Card {
+  const holder = new Map(roles.map((r) => [r.role, r.userId]));
+  const roleLines = ROLE_IDS.filter((role) => holder.has(role)).map(
+    (role) => `${ROLES[role].name}: ${mention(holder.get(role)!)}`,
+  );
+  const fields = [
+    { label: 'Severity', value: SEVERITY_LABELS[incident.severity] },
+    { label: 'State', value: STATE_LABELS[incident.state] },
+    { label: 'Playbook', value: playbook ? `${playbook.name} (${playbook.id})` : 'none' },
+    { label: 'Impact started', value: formatTime(incident.impactStartedAt, timeZone) },
+    { label: 'Detected', value: formatTime(incident.detectedAt, timeZone) },
+    { label: 'Roles', value: roleLines.length ? roleLines.join('\n') : 'none assigned yet' },
+  ];
+  const sections: Card['sections'] = [];
+  if (incident.description) sections.push({ text: incident.description });
+  if (playbook && playbook.deadlines.length > 0 && isOpen(incident.state)) {
+    sections.push({
+      heading: 'Deadlines',
+      text: playbook.deadlines
+        .map((d) => `${d.title}: by ${formatTime(deadlineTime(incident, d), timeZone)}${d.applies_when ? ` (if ${d.applies_when})` : ''}`)
+        .join('\n'),
+    });
+  }
+  if (incident.state === 'false_positive' && incident.falsePositiveReason) {
+    sections.push({ heading: 'Not a real incident', text: incident.falsePositiveReason });
+  }
+  const actions: CardAction[] = isOpen(incident.state)
+    ? [
+        ...NEXT_STATE_BUTTONS[incident.state],
+        { id: 'severity', label: 'Change severity', value: incident.severity },
+        { id: 'assign', label: 'Assign role', value: 'assign' },
+      ]
+    : [];
+  return {
+    title: `${incidentRef(incident)} · ${incident.title}`,
+    subtitle: `${SEVERITY_LABELS[incident.severity]} · ${STATE_LABELS[incident.state]}${incident.private ? ' · private' : ''}`,
+    fields,
+    ...(sections.length ? { sections } : {}),
+    ...(actions.length ? { actions: actions.map((a) => ({ ...a, value: `${incident.id}:${a.value}` })) } : {}),
+    context: [`Type \`/incident help\` for commands. ${playbook ? `Playbook chosen because ${incident.playbookReason}.` : ''}`.trim()],
+  };
+}

@@ -1,0 +1,90 @@
+import type { IncidentState, RoleId, Severity } from '../domain.js';
+import type { Phase } from '../playbook/schema.js';
+
+export interface Incident {
+  id: number;
+  title: string;
+  description: string;
+  severity: Severity;
+  state: IncidentState;
+  playbookId: string | null;
+  playbookReason: string;
+  private: boolean;
+  isExercise: boolean;
+  platform: string;
+  channelId: string | null;
+  channelName: string | null;
+  declaredBy: string;
+  source: string;
+  impactStartedAt: Date;
+  detectedAt: Date;
+  declaredAt: Date;
+  triagedAt: Date | null;
+  containedAt: Date | null;
+  resolvedAt: Date | null;
+  closedAt: Date | null;
+  falsePositiveAt: Date | null;
+  falsePositiveReason: string | null;
+}
+
+export type NewIncident = Omit<
+  Incident,
+  'id' | 'state' | 'triagedAt' | 'containedAt' | 'resolvedAt' | 'closedAt' | 'falsePositiveAt' | 'falsePositiveReason' | 'channelId' | 'channelName'
+>;
+
+export type IncidentPatch = Partial<Omit<Incident, 'id' | 'declaredAt' | 'platform' | 'declaredBy'>>;
+
+export interface ChecklistStep {
+  incidentId: number;
+  number: number;
+  phase: Phase;
+  title: string;
+  detail: string | null;
+  role: RoleId | null;
+  doneAt: Date | null;
+  doneBy: string | null;
+}
+
+export interface RoleAssignment {
+  incidentId: number;
+  role: RoleId;
+  userId: string;
+  assignedAt: Date;
+}
+
+export type PageStatus = 'pending' | 'sent' | 'failed' | 'acknowledged' | 'escalated';
+
+export interface Page {
+  id: number;
+  incidentId: number;
+  role: RoleId;
+  userId: string;
+  status: PageStatus;
+  createdAt: Date;
+  sentAt: Date | null;
+  acknowledgedAt: Date | null;
+  error: string | null;
+}
+
+export interface ActionItem {
+  incidentId: number;
+  number: number;
+  text: string;
+  owner: string;
+  due: string;
+  createdAt: Date;
+  createdBy: string;
+  doneAt: Date | null;
+  doneBy: string | null;
+}
+
+/** A message the bot posted for an incident, kept so every update re-renders it from state. */
+export interface BoundMessage {
+  incidentId: number;
+  purpose: 'header' | 'checklist';
+  part: number;
+  channelId: string;
+  ref: MessageRef;
+}
+
+export type MessageRef = Record<string, unknown> & { id: string };

@@ -1,0 +1,187 @@
+import type { Card } from '../cards/card.js';
+import { buildChecklistCards } from '../checklist/checklist-card.js';
+import type { CoreContext } from '../context.js';
+import { ROLES } from '../domain.js';
+import { AppError, isAppError } from '../errors.js';
+import type { ChatPlatform } from '../ports/chat-platform.js';
+import { compactDate } from '../time/time-input.js';
+import { buildHeaderCard, incidentRef } from './header-card.js';
+import type { BoundMessage, Incident, Page } from './incident.js';
+import { channelSlug } from './channel-name.js';
+
+export function platformFor(context: CoreContext, incident: Pick<Incident, 'platform'>): ChatPlatform {
+  const platform = context.platforms.get(incident.platform);
+  if (!platform) throw new AppError('internal', `no chat platform "${incident.platform}" is running`);
+  return platform;
+}
+
+async function recordFailure(context: CoreContext, incident: Incident, effect: string, error: unknown): Promise<void> {
+  const message = error instanceof Error ? error.message : String(error);
+  context.logger.error({ incidentId: incident.id, effect, err: message }, 'side effect failed');
+  await context.store.events.append({
+    incidentId: incident.id,
+    kind: 'side_effect_failed',
+    payload: { effect, error: message },
+    actor: 'bot',
+    occurredAt: context.clock.now(),
+  });
+}
+
+async function createChannel(context: CoreContext, incident: Incident, platform: ChatPlatform): Promise<Incident> {
+  const base = `inc-${compactDate(incident.declaredAt, context.timeZone)}-${channelSlug(incident.title)}`;
+  const roles = await context.store.roles.forIncident(incident.id);
+  const members = [...new Set([incident.declaredBy, ...roles.map((r) => r.userId)])];
+  const topic = `${incidentRef(incident)} ${incident.severity.toUpperCase()}: ${incident.title}`.slice(0, 250);
+  for (let attempt = 1; ; attempt++) {
+    const name = attempt === 1 ? base : `${base.slice(0, 76)}-${attempt}`;
+    try {
+      const channel = await platform.createChannel({ name, private: incident.private, topic, members });
+      return await context.store.transaction(async (store) => {
+        const updated = await store.incidents.update(incident.id, { channelId: channel.id, channelName: channel.name });
+        await store.events.append({
+          incidentId: incident.id,
+          kind: 'channel_created',
+          payload: { channel_id: channel.id, name: channel.name, private: incident.private },
+          actor: 'bot',
+          occurredAt: context.clock.now(),
+          idempotencyKey: `channel:${incident.id}`,
+        });
+        return updated;
+      });
+    } catch (error) {
+      if (isAppError(error, 'channel_name_taken') && attempt < 20) continue;
+      throw error;
+    }
+  }
+}
+
+export async function incidentCards(context: CoreContext, incident: Incident, platform: ChatPlatform): Promise<{ header: Card; checklist: Card[] }> {
+  const playbook = context.playbooks.get(incident.playbookId);
+  const [roles, steps] = await Promise.all([
+    context.store.roles.forIncident(incident.id),
+    context.store.steps.list(incident.id),
+  ]);
+  const mention = (userId: string) => platform.mention(userId);
+  const header = buildHeaderCard({ incident, playbook, roles, mention, timeZone: context.timeZone });
+  const checklist = buildChecklistCards({
+    incident,
+    playbook,
+    steps,
+    mention,
+    timeZone: context.timeZone,
+    ...(platform.checklistItemsPerCard ? { maxItemsPerCard: platform.checklistItemsPerCard } : {}),
+  });
+  return { header, checklist };
+}
+
+/**
+ * Re-renders every card of the incident from the database and updates each bound message; a card
+ * that has no message yet is posted and bound. Lost or stale updates heal on the next refresh.
+ */
+export async function refreshCards(context: CoreContext, incidentId: number): Promise<void> {
+  const incident = await context.store.incidents.get(incidentId);
+  if (!incident?.channelId) return;
+  const platform = platformFor(context, incident);
+  const { header, checklist } = await incidentCards(context, incident, platform);
+  const bound = await context.store.messages.forIncident(incident.id);
+  const wanted: { purpose: BoundMessage['purpose']; part: number; card: Card }[] = [
+    { purpose: 'header', part: 0, card: header },
+    ...checklist.map((card, part) => ({ purpose: 'checklist' as const, part, card })),
+  ];
+  for (const { purpose, part, card } of wanted) {
+    const existing = bound.find((m) => m.purpose === purpose && m.part === part);
+    try {
+      if (existing) {
+        await platform.updateCard(existing.ref, card);
+        continue;
+      }
+      const ref = await platform.postCard(incident.channelId, card);
+      await context.store.messages.bind({ incidentId: incident.id, purpose, part, channelId: incident.channelId, ref });
+      if (purpose === 'header' && platform.pin) await platform.pin(ref);
+    } catch (error) {
+      if (isAppError(error, 'rate_limited')) throw error;
+      await recordFailure(context, incident, `${existing ? 'update' : 'post'} ${purpose} card`, error);
+    }
+  }
+  const stale = bound.filter((m) => m.purpose === 'checklist' && m.part >= checklist.length);
+  for (const message of stale) {
+    await platform.updateCard(message.ref, { title: 'This checklist was replaced; see the messages above.' });
+  }
+  if (stale.length > 0) await context.store.messages.unbind(incident.id, 'checklist', checklist.length);
+}
+
+export function pageCard(incident: Incident, page: Page, platform: ChatPlatform): Card {
+  const role = ROLES[page.role];
+  return {
+    title: `You are paged as ${role.name} for ${incidentRef(incident)} (${incident.severity.toUpperCase()})`,
+    sections: [
+      { text: incident.title },
+      { heading: 'Your role', text: `${role.name}: ${role.responsibleFor}.` },
+      { text: `Join ${incident.channelName ? `#${incident.channelName}` : 'the incident channel'} and acknowledge.` },
+    ],
+    actions: [{ id: 'page:ack', label: 'Acknowledge', value: `${incident.id}:${page.id}`, style: 'primary' }],
+    context: [`Paged by the incident bot on behalf of ${platform.mention(incident.declaredBy)}.`],
+  };
+}
+
+/** Sends every page still pending; a page that fails is an event and a message in the channel. */
+export async function deliverPendingPages(context: CoreContext, incidentId: number): Promise<void> {
+  const incident = await context.store.incidents.get(incidentId);
+  if (!incident) return;
+  const platform = platformFor(context, incident);
+  const pending = (await context.store.pages.forIncident(incidentId)).filter((p) => p.status === 'pending');
+  for (const page of pending) {
+    try {
+      await platform.sendDirect(page.userId, pageCard(incident, page, platform));
+      await context.store.transaction(async (store) => {
+        await store.pages.setStatus(page.id, 'sent', context.clock.now());
+        await store.events.append({
+          incidentId,
+          kind: 'page_sent',
+          payload: { page_id: page.id, role: page.role, user: page.userId, via: platform.name },
+          actor: 'bot',
+          occurredAt: context.clock.now(),
+          idempotencyKey: `page-sent:${page.id}`,
+        });
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await context.store.transaction(async (store) => {
+        await store.pages.setStatus(page.id, 'failed', context.clock.now(), message);
+        await store.events.append({
+          incidentId,
+          kind: 'page_failed',
+          payload: { page_id: page.id, role: page.role, user: page.userId, error: message },
+          actor: 'bot',
+          occurredAt: context.clock.now(),
+        });
+      });
+      if (incident.channelId) {
+        await platform
+          .postText(incident.channelId, `:warning: The page to ${platform.mention(page.userId)} (${ROLES[page.role].name}) did not go out: ${message}. Try \`/incident page ${page.role}\` again.`)
+          .catch((postError: unknown) => context.logger.error({ incidentId, err: String(postError) }, 'could not report a failed page'));
+      }
+    }
+  }
+}
+
+/**
+ * Finishes whatever side effects of an incident are still outstanding: the channel, the cards, the
+ * pages. Safe to run again at any time; a restart runs it for every open incident.
+ */
+export async function publishIncident(context: CoreContext, incidentId: number): Promise<Incident | undefined> {
+  let incident = await context.store.incidents.get(incidentId);
+  if (!incident) return undefined;
+  const platform = platformFor(context, incident);
+  if (!incident.channelId) {
+    try {
+      incident = await createChannel(context, incident, platform);
+    } catch (error) {
+      await recordFailure(context, incident, 'create channel', error);
+      throw error;
+    }
+  }
+  await refreshCards(context, incident.id);
+  await deliverPendingPages(context, incident.id);
+  return incident;
+}

@@ -1,0 +1,52 @@
+import type { CoreContext } from '../context.js';
+import { ROLES, type RoleId } from '../domain.js';
+import type { StoredEvent } from '../events/event-kinds.js';
+import type { ChatPlatform } from '../ports/chat-platform.js';
+import { privateReply, type Reply } from '../reply.js';
+import { formatTime } from '../time/time-input.js';
+
+type Describe = (payload: Record<string, unknown>, mention: (u: string) => string) => string;
+
+const str = (value: unknown) => String(value ?? '');
+const roleName = (value: unknown) => ROLES[value as RoleId]?.name ?? str(value);
+
+/** One sentence per event kind; kinds without one (bookkeeping) stay out of the human timeline. */
+const DESCRIBE: Partial<Record<StoredEvent['kind'], Describe>> = {
+  incident_declared: (p) => `declared ${str(p.severity).toUpperCase()} "${str(p.title)}"${p.playbook_id ? ` with playbook ${str(p.playbook_id)}` : ' without a playbook'}`,
+  state_changed: (p) => {
+    const skipped = Array.isArray(p.skipped) && p.skipped.length ? ` (passing ${p.skipped.join(', ')})` : '';
+    return p.to === 'false_positive' ? `marked a false positive${p.reason ? `: ${str(p.reason)}` : ''}` : `moved ${str(p.from)} → ${str(p.to)}${skipped}`;
+  },
+  incident_reopened: (p) => `reopened (${str(p.from)} → ${str(p.to)})`,
+  severity_changed: (p) => `changed severity ${str(p.from).toUpperCase()} → ${str(p.to).toUpperCase()}`,
+  playbook_changed: (p) => `changed playbook ${str(p.from ?? 'none')} → ${str(p.to ?? 'none')}`,
+  role_assigned: (p, m) => `assigned ${roleName(p.role)} to ${m(str(p.user))}`,
+  page_sent: (p, m) => `paged ${m(str(p.user))} as ${roleName(p.role)} via ${str(p.via)}`,
+  page_failed: (p, m) => `page to ${p.user ? m(str(p.user)) : 'nobody'} as ${roleName(p.role)} FAILED: ${str(p.error)}`,
+  note_added: (p) => `note: ${str(p.text)}`,
+  decision_recorded: (p) => `decision: ${str(p.text)}${p.because ? ` because ${str(p.because)}` : ''}`,
+  step_ticked: (p) => `ticked step ${str(p.step)}: ${str(p.title)}`,
+  step_unticked: (p) => `unticked step ${str(p.step)}: ${str(p.title)}`,
+  action_item_added: (p, m) => `added action item ${str(p.number)}: ${str(p.text)} (owner ${m(str(p.owner))}, due ${str(p.due)})`,
+  action_item_completed: (p) => `completed action item ${str(p.number)}${p.on_time ? '' : ' (late)'}`,
+  channel_created: (p) => `opened channel #${str(p.name)}`,
+  side_effect_failed: (p) => `could not ${str(p.effect)}: ${str(p.error)}`,
+};
+
+export function describeEvent(event: StoredEvent, mention: (userId: string) => string): string | null {
+  const describe = DESCRIBE[event.kind];
+  return describe ? describe(event.payload, mention) : null;
+}
+
+export async function showTimeline(context: CoreContext, incidentId: number, platform: ChatPlatform): Promise<Reply> {
+  const events = await context.store.events.forIncident(incidentId);
+  const mention = (u: string) => platform.mention(u);
+  const lines = events.flatMap((event) => {
+    const text = describeEvent(event, mention);
+    if (!text) return [];
+    const actor = event.actor === 'bot' ? 'bot' : mention(event.actor);
+    const late = event.recordedAt.getTime() - event.occurredAt.getTime() > 60_000 ? ` (recorded ${formatTime(event.recordedAt, context.timeZone)})` : '';
+    return [`${formatTime(event.occurredAt, context.timeZone)}  ${actor}  ${text}${late}`];
+  });
+  return privateReply(lines.length ? `Timeline:\n${lines.join('\n')}` : 'Nothing in the timeline yet.');
+}

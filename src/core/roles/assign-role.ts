@@ -1,0 +1,46 @@
+import type { Actor, CoreContext } from '../context.js';
+import { ROLES, type RoleId } from '../domain.js';
+import { AppError } from '../errors.js';
+import { changeIncident } from '../incident/incident-transaction.js';
+import { deliverPendingPages, platformFor, refreshCards } from '../incident/publish-incident.js';
+import { publicReply, type Reply } from '../reply.js';
+
+export async function assignRole(context: CoreContext, actor: Actor, incidentId: number, role: RoleId, userId: string): Promise<Reply> {
+  const now = context.clock.now();
+  const incident = await changeIncident(context, incidentId, async (store, incident) => {
+    const previous = (await store.roles.forIncident(incidentId)).find((r) => r.role === role)?.userId ?? null;
+    if (previous === userId) throw new AppError('invalid_transition', `they already hold ${ROLES[role].name}`);
+    await store.roles.assign({ incidentId, role, userId, assignedAt: now });
+    await store.events.append({ incidentId, kind: 'role_assigned', payload: { role, user: userId, previous }, actor: actor.userId, occurredAt: now });
+    if (userId !== actor.userId) await store.pages.create({ incidentId, role, userId, createdAt: now });
+    return incident;
+  });
+  await refreshCards(context, incidentId);
+  await deliverPendingPages(context, incidentId);
+  return publicReply(`${platformFor(context, incident).mention(userId)} is now ${ROLES[role].name}.`);
+}
+
+/** Pages whoever holds the role, or the role's on-call primary when nobody holds it yet. */
+export async function pageRole(context: CoreContext, actor: Actor, incidentId: number, role: RoleId): Promise<Reply> {
+  const now = context.clock.now();
+  const { incident, userId } = await changeIncident(context, incidentId, async (store, incident) => {
+    const holder = (await store.roles.forIncident(incidentId)).find((r) => r.role === role)?.userId;
+    const userId = holder ?? (await store.roles.roster()).get(role)?.[0];
+    if (!userId) {
+      throw new AppError('not_found', `nobody holds ${ROLES[role].name} and nobody is on call for it; use \`/incident assign ${role} @person\` or \`/incident oncall ${role} @person\``);
+    }
+    if (!holder) {
+      await store.roles.assign({ incidentId, role, userId, assignedAt: now });
+      await store.events.append({ incidentId, kind: 'role_assigned', payload: { role, user: userId, previous: null }, actor: actor.userId, occurredAt: now });
+    }
+    await store.pages.create({ incidentId, role, userId, createdAt: now });
+    return { incident, userId };
+  });
+  await refreshCards(context, incidentId);
+  await deliverPendingPages(context, incidentId);
+  const pages = await context.store.pages.forIncident(incidentId);
+  const latest = pages.filter((p) => p.role === role && p.userId === userId).at(-1);
+  const who = platformFor(context, incident).mention(userId);
+  if (latest?.status === 'failed') return publicReply(`The page to ${who} (${ROLES[role].name}) failed: ${latest.error ?? 'unknown error'}.`);
+  return publicReply(`Paged ${who} as ${ROLES[role].name}.`);
+}

@@ -1,0 +1,180 @@
+import { sql, type Kysely } from 'kysely';
+import type { RoleId } from '../core/domain.js';
+import type { ActionItem, BoundMessage, ChecklistStep, MessageRef, Page, PageStatus, RoleAssignment } from '../core/incident/incident.js';
+import type { Phase } from '../core/playbook/schema.js';
+import type { ActionItemRepository, MessageRepository, PageRepository, RoleRepository, StepRepository } from '../core/ports/store.js';
+import type { Database } from './tables.js';
+
+export class KyselyStepRepository implements StepRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async replace(incidentId: number, steps: Omit<ChecklistStep, 'incidentId' | 'doneAt' | 'doneBy'>[]): Promise<void> {
+    await this.db.deleteFrom('checklist_steps').where('incident_id', '=', incidentId).execute();
+    if (steps.length === 0) return;
+    await this.db
+      .insertInto('checklist_steps')
+      .values(steps.map((s) => ({ incident_id: incidentId, number: s.number, phase: s.phase, title: s.title, detail: s.detail, role: s.role, done_at: null, done_by: null })))
+      .execute();
+  }
+
+  async list(incidentId: number): Promise<ChecklistStep[]> {
+    const rows = await this.db.selectFrom('checklist_steps').selectAll().where('incident_id', '=', incidentId).orderBy('number').execute();
+    return rows.map((r) => ({
+      incidentId: r.incident_id,
+      number: r.number,
+      phase: r.phase as Phase,
+      title: r.title,
+      detail: r.detail,
+      role: r.role as RoleId | null,
+      doneAt: r.done_at,
+      doneBy: r.done_by,
+    }));
+  }
+
+  async setDone(incidentId: number, number: number, done: { at: Date; by: string } | null): Promise<void> {
+    await this.db
+      .updateTable('checklist_steps')
+      .set({ done_at: done?.at ?? null, done_by: done?.by ?? null })
+      .where('incident_id', '=', incidentId)
+      .where('number', '=', number)
+      .execute();
+  }
+}
+
+export class KyselyRoleRepository implements RoleRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async assign(a: RoleAssignment): Promise<void> {
+    await this.db
+      .insertInto('incident_roles')
+      .values({ incident_id: a.incidentId, role: a.role, user_id: a.userId, assigned_at: a.assignedAt })
+      .onConflict((c) => c.columns(['incident_id', 'role']).doUpdateSet({ user_id: a.userId, assigned_at: a.assignedAt }))
+      .execute();
+  }
+
+  async forIncident(incidentId: number): Promise<RoleAssignment[]> {
+    const rows = await this.db.selectFrom('incident_roles').selectAll().where('incident_id', '=', incidentId).execute();
+    return rows.map((r) => ({ incidentId: r.incident_id, role: r.role as RoleId, userId: r.user_id, assignedAt: r.assigned_at }));
+  }
+
+  async setRoster(role: RoleId, users: string[]): Promise<void> {
+    await this.db.deleteFrom('roster').where('role', '=', role).execute();
+    if (users.length === 0) return;
+    await this.db.insertInto('roster').values(users.map((user_id, position) => ({ role, position, user_id }))).execute();
+  }
+
+  async roster(): Promise<Map<RoleId, string[]>> {
+    const rows = await this.db.selectFrom('roster').selectAll().orderBy('role').orderBy('position').execute();
+    const roster = new Map<RoleId, string[]>();
+    for (const row of rows) roster.set(row.role as RoleId, [...(roster.get(row.role as RoleId) ?? []), row.user_id]);
+    return roster;
+  }
+}
+
+export class KyselyPageRepository implements PageRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  private static toPage(r: { id: number; incident_id: number; role: string; user_id: string; status: string; created_at: Date; sent_at: Date | null; acknowledged_at: Date | null; error: string | null }): Page {
+    return {
+      id: r.id,
+      incidentId: r.incident_id,
+      role: r.role as RoleId,
+      userId: r.user_id,
+      status: r.status as PageStatus,
+      createdAt: r.created_at,
+      sentAt: r.sent_at,
+      acknowledgedAt: r.acknowledged_at,
+      error: r.error,
+    };
+  }
+
+  async create(page: { incidentId: number; role: RoleId; userId: string; createdAt: Date }): Promise<Page> {
+    const row = await this.db
+      .insertInto('pages')
+      .values({ incident_id: page.incidentId, role: page.role, user_id: page.userId, created_at: page.createdAt, sent_at: null, acknowledged_at: null, error: null })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return KyselyPageRepository.toPage(row);
+  }
+
+  async forIncident(incidentId: number): Promise<Page[]> {
+    const rows = await this.db.selectFrom('pages').selectAll().where('incident_id', '=', incidentId).orderBy('id').execute();
+    return rows.map(KyselyPageRepository.toPage);
+  }
+
+  async setStatus(id: number, status: PageStatus, at: Date, error?: string): Promise<void> {
+    await this.db
+      .updateTable('pages')
+      .set({
+        status,
+        error: error ?? null,
+        ...(status === 'sent' ? { sent_at: at } : {}),
+        ...(status === 'acknowledged' ? { acknowledged_at: at } : {}),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+}
+
+export class KyselyActionItemRepository implements ActionItemRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async add(item: Omit<ActionItem, 'number' | 'doneAt' | 'doneBy'>): Promise<ActionItem> {
+    const next = await this.db
+      .selectFrom('action_items')
+      .select(sql<number>`coalesce(max(number), 0) + 1`.as('number'))
+      .where('incident_id', '=', item.incidentId)
+      .executeTakeFirstOrThrow();
+    const number = Number(next.number);
+    await this.db
+      .insertInto('action_items')
+      .values({ incident_id: item.incidentId, number, text: item.text, owner: item.owner, due_on: item.due, created_at: item.createdAt, created_by: item.createdBy, done_at: null, done_by: null })
+      .execute();
+    return { ...item, number, doneAt: null, doneBy: null };
+  }
+
+  async forIncident(incidentId: number): Promise<ActionItem[]> {
+    const rows = await this.db
+      .selectFrom('action_items')
+      .select(['incident_id', 'number', 'text', 'owner', sql<string>`due_on::text`.as('due'), 'created_at', 'created_by', 'done_at', 'done_by'])
+      .where('incident_id', '=', incidentId)
+      .orderBy('number')
+      .execute();
+    return rows.map((r) => ({
+      incidentId: r.incident_id,
+      number: r.number,
+      text: r.text,
+      owner: r.owner,
+      due: r.due,
+      createdAt: r.created_at,
+      createdBy: r.created_by,
+      doneAt: r.done_at,
+      doneBy: r.done_by,
+    }));
+  }
+
+  async complete(incidentId: number, number: number, at: Date, by: string): Promise<void> {
+    await this.db.updateTable('action_items').set({ done_at: at, done_by: by }).where('incident_id', '=', incidentId).where('number', '=', number).execute();
+  }
+}
+
+export class KyselyMessageRepository implements MessageRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async bind(m: BoundMessage): Promise<void> {
+    await this.db
+      .insertInto('incident_messages')
+      .values({ incident_id: m.incidentId, purpose: m.purpose, part: m.part, channel_id: m.channelId, ref: JSON.stringify(m.ref) })
+      .onConflict((c) => c.columns(['incident_id', 'purpose', 'part']).doUpdateSet({ channel_id: m.channelId, ref: JSON.stringify(m.ref) }))
+      .execute();
+  }
+
+  async forIncident(incidentId: number): Promise<BoundMessage[]> {
+    const rows = await this.db.selectFrom('incident_messages').selectAll().where('incident_id', '=', incidentId).orderBy('purpose').orderBy('part').execute();
+    return rows.map((r) => ({ incidentId: r.incident_id, purpose: r.purpose as BoundMessage['purpose'], part: r.part, channelId: r.channel_id, ref: r.ref as MessageRef }));
+  }
+
+  async unbind(incidentId: number, purpose: BoundMessage['purpose'], fromPart: number): Promise<void> {
+    await this.db.deleteFrom('incident_messages').where('incident_id', '=', incidentId).where('purpose', '=', purpose).where('part', '>=', fromPart).execute();
+  }
+}

@@ -1,0 +1,66 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { validateEvent, type EventKind, type NewEvent, type StoredEvent } from '../core/events/event-kinds.js';
+import type { EventRepository } from '../core/ports/store.js';
+import type { Database, EventsTable } from './tables.js';
+
+function toEvent(row: Selectable<EventsTable>): StoredEvent {
+  const event = validateEvent(row.kind, row.payload);
+  return {
+    id: Number(row.id),
+    incidentId: row.incident_id,
+    kind: event.kind,
+    payload: event.payload as Record<string, unknown>,
+    actor: row.actor,
+    occurredAt: row.occurred_at,
+    recordedAt: row.recorded_at,
+  };
+}
+
+export class KyselyEventRepository implements EventRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly recordedAt: () => Date,
+  ) {}
+
+  async append(event: NewEvent): Promise<boolean> {
+    const valid = validateEvent(event.kind, event.payload);
+    const inserted = await this.db
+      .insertInto('events')
+      .values({
+        incident_id: event.incidentId,
+        kind: valid.kind,
+        payload: JSON.stringify(valid.payload),
+        actor: event.actor,
+        occurred_at: event.occurredAt,
+        recorded_at: this.recordedAt(),
+        idempotency_key: event.idempotencyKey ?? null,
+      })
+      .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return inserted !== undefined;
+  }
+
+  async forIncident(incidentId: number): Promise<StoredEvent[]> {
+    const rows = await this.db
+      .selectFrom('events')
+      .selectAll()
+      .where('incident_id', '=', incidentId)
+      .orderBy('occurred_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toEvent);
+  }
+
+  async findByIdempotencyKey(key: string): Promise<StoredEvent | undefined> {
+    const row = await this.db.selectFrom('events').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
+    return row && toEvent(row);
+  }
+
+  async latest(kind: EventKind, incidentId?: number): Promise<StoredEvent | undefined> {
+    let query = this.db.selectFrom('events').selectAll().where('kind', '=', kind);
+    if (incidentId !== undefined) query = query.where('incident_id', '=', incidentId);
+    const row = await query.orderBy(sql`occurred_at desc, id desc`).limit(1).executeTakeFirst();
+    return row && toEvent(row);
+  }
+}

@@ -1,0 +1,125 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { IncidentState, Severity } from '../core/domain.js';
+import type { Incident, IncidentPatch, NewIncident } from '../core/incident/incident.js';
+import type { IncidentFilter, IncidentRepository } from '../core/ports/store.js';
+import type { Database, IncidentsTable } from './tables.js';
+
+export function toIncident(row: Selectable<IncidentsTable>): Incident {
+  return {
+    id: row.id,
+    title: row.title,
+    description: row.description,
+    severity: row.severity as Severity,
+    state: row.state as IncidentState,
+    playbookId: row.playbook_id,
+    playbookReason: row.playbook_reason,
+    private: row.private,
+    isExercise: row.is_exercise,
+    platform: row.platform,
+    channelId: row.channel_id,
+    channelName: row.channel_name,
+    declaredBy: row.declared_by,
+    source: row.source,
+    impactStartedAt: row.impact_started_at,
+    detectedAt: row.detected_at,
+    declaredAt: row.declared_at,
+    triagedAt: row.triaged_at,
+    containedAt: row.contained_at,
+    resolvedAt: row.resolved_at,
+    closedAt: row.closed_at,
+    falsePositiveAt: row.false_positive_at,
+    falsePositiveReason: row.false_positive_reason,
+  };
+}
+
+const COLUMNS: Record<keyof IncidentPatch, keyof IncidentsTable> = {
+  title: 'title',
+  description: 'description',
+  severity: 'severity',
+  state: 'state',
+  playbookId: 'playbook_id',
+  playbookReason: 'playbook_reason',
+  private: 'private',
+  isExercise: 'is_exercise',
+  channelId: 'channel_id',
+  channelName: 'channel_name',
+  source: 'source',
+  impactStartedAt: 'impact_started_at',
+  detectedAt: 'detected_at',
+  triagedAt: 'triaged_at',
+  containedAt: 'contained_at',
+  resolvedAt: 'resolved_at',
+  closedAt: 'closed_at',
+  falsePositiveAt: 'false_positive_at',
+  falsePositiveReason: 'false_positive_reason',
+};
+
+export class KyselyIncidentRepository implements IncidentRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(incident: NewIncident): Promise<Incident> {
+    const row = await this.db
+      .insertInto('incidents')
+      .values({
+        title: incident.title,
+        description: incident.description,
+        severity: incident.severity,
+        playbook_id: incident.playbookId,
+        playbook_reason: incident.playbookReason,
+        private: incident.private,
+        is_exercise: incident.isExercise,
+        platform: incident.platform,
+        declared_by: incident.declaredBy,
+        source: incident.source,
+        impact_started_at: incident.impactStartedAt,
+        detected_at: incident.detectedAt,
+        declared_at: incident.declaredAt,
+        channel_id: null,
+        channel_name: null,
+        false_positive_reason: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toIncident(row);
+  }
+
+  async get(id: number): Promise<Incident | undefined> {
+    const row = await this.db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toIncident(row);
+  }
+
+  async lock(id: number): Promise<Incident | undefined> {
+    const row = await this.db.selectFrom('incidents').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+    return row && toIncident(row);
+  }
+
+  async findByChannel(platform: string, channelId: string): Promise<Incident | undefined> {
+    const row = await this.db
+      .selectFrom('incidents')
+      .selectAll()
+      .where('platform', '=', platform)
+      .where('channel_id', '=', channelId)
+      .executeTakeFirst();
+    return row && toIncident(row);
+  }
+
+  async update(id: number, patch: IncidentPatch): Promise<Incident> {
+    const values: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(patch)) {
+      if (value !== undefined) values[COLUMNS[key as keyof IncidentPatch]] = value;
+    }
+    const row = await this.db.updateTable('incidents').set(values).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    return toIncident(row);
+  }
+
+  async list(filter: IncidentFilter): Promise<Incident[]> {
+    let query = this.db.selectFrom('incidents').selectAll();
+    if (filter.open) query = query.where('state', 'not in', ['closed', 'false_positive']);
+    const rows = await query
+      .orderBy('severity')
+      .orderBy('declared_at', 'desc')
+      .limit(filter.limit ?? 100)
+      .execute();
+    return rows.map(toIncident);
+  }
+}

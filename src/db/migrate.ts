@@ -1,0 +1,32 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './tables.js';
+
+/** An arbitrary constant: the advisory lock that serialises migrations across bot processes. */
+const MIGRATION_LOCK = 72_033_115;
+
+/**
+ * Applies the plain, forward-only `.sql` files in `directory` that have not run yet, each in its
+ * own transaction, in file-name order. Safe with several processes starting at once.
+ */
+export async function migrate(db: Kysely<Database>, directory: string): Promise<string[]> {
+  const files = (await readdir(directory)).filter((f) => f.endsWith('.sql')).sort();
+  const applied: string[] = [];
+  await db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);
+    await sql`CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`.execute(trx);
+  });
+  for (const file of files) {
+    const text = await readFile(join(directory, file), 'utf8');
+    await db.transaction().execute(async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);
+      const done = await trx.selectFrom('schema_migrations').select('name').where('name', '=', file).executeTakeFirst();
+      if (done) return;
+      await sql.raw(text).execute(trx);
+      await trx.insertInto('schema_migrations').values({ name: file }).execute();
+      applied.push(file);
+    });
+  }
+  return applied;
+}

@@ -1,0 +1,43 @@
+import type { Kysely } from 'kysely';
+import type { Store } from '../core/ports/store.js';
+import type { Clock } from '../core/time/time-input.js';
+import {
+  KyselyActionItemRepository,
+  KyselyMessageRepository,
+  KyselyPageRepository,
+  KyselyRoleRepository,
+  KyselyStepRepository,
+} from './checklist-repositories.js';
+import { KyselyEventRepository } from './event-repository.js';
+import { KyselyIncidentRepository } from './incident-repository.js';
+import type { Database } from './tables.js';
+
+/** The core's Store over kysely; inside `transaction` every repository shares the transaction. */
+export class KyselyStore implements Store {
+  readonly incidents;
+  readonly events;
+  readonly steps;
+  readonly roles;
+  readonly pages;
+  readonly actionItems;
+  readonly messages;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly inTransaction = false,
+  ) {
+    this.incidents = new KyselyIncidentRepository(db);
+    this.events = new KyselyEventRepository(db, () => clock.now());
+    this.steps = new KyselyStepRepository(db);
+    this.roles = new KyselyRoleRepository(db);
+    this.pages = new KyselyPageRepository(db);
+    this.actionItems = new KyselyActionItemRepository(db);
+    this.messages = new KyselyMessageRepository(db);
+  }
+
+  async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
+    if (this.inTransaction) return work(this);
+    return this.db.transaction().execute((trx) => work(new KyselyStore(trx, this.clock, true)));
+  }
+}

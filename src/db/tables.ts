@@ -1,0 +1,126 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null, Date | string | null>;
+type Json = ColumnType<Record<string, unknown>, string, string>;
+
+export interface IncidentsTable {
+  id: Generated<number>;
+  title: string;
+  description: Generated<string>;
+  severity: string;
+  state: Generated<string>;
+  playbook_id: string | null;
+  playbook_reason: Generated<string>;
+  private: Generated<boolean>;
+  is_exercise: Generated<boolean>;
+  platform: string;
+  channel_id: string | null;
+  channel_name: string | null;
+  declared_by: string;
+  source: Generated<string>;
+  impact_started_at: Timestamp;
+  detected_at: Timestamp;
+  declared_at: Timestamp;
+  triaged_at: NullableTimestamp;
+  contained_at: NullableTimestamp;
+  resolved_at: NullableTimestamp;
+  closed_at: NullableTimestamp;
+  false_positive_at: NullableTimestamp;
+  false_positive_reason: string | null;
+}
+
+export interface EventsTable {
+  id: Generated<string>;
+  incident_id: number | null;
+  kind: string;
+  payload: Json;
+  actor: string;
+  occurred_at: Timestamp;
+  recorded_at: ColumnType<Date, Date | string | undefined, never>;
+  idempotency_key: string | null;
+}
+
+export interface ChecklistStepsTable {
+  incident_id: number;
+  number: number;
+  phase: string;
+  title: string;
+  detail: string | null;
+  role: string | null;
+  done_at: NullableTimestamp;
+  done_by: string | null;
+}
+
+export interface IncidentRolesTable {
+  incident_id: number;
+  role: string;
+  user_id: string;
+  assigned_at: Timestamp;
+}
+
+export interface RosterTable {
+  role: string;
+  position: number;
+  user_id: string;
+}
+
+export interface PagesTable {
+  id: Generated<number>;
+  incident_id: number;
+  role: string;
+  user_id: string;
+  status: Generated<string>;
+  created_at: Timestamp;
+  sent_at: NullableTimestamp;
+  acknowledged_at: NullableTimestamp;
+  error: string | null;
+}
+
+export interface ActionItemsTable {
+  incident_id: number;
+  number: number;
+  text: string;
+  owner: string;
+  due_on: ColumnType<string, string, string>;
+  created_at: Timestamp;
+  created_by: string;
+  done_at: NullableTimestamp;
+  done_by: string | null;
+}
+
+export interface IncidentMessagesTable {
+  incident_id: number;
+  purpose: string;
+  part: number;
+  channel_id: string;
+  ref: Json;
+}
+
+export interface ExercisesTable {
+  id: Generated<number>;
+  scenario_id: string;
+  title: string;
+  incident_id: number | null;
+  facilitator: string;
+  started_at: Timestamp;
+  completed_at: NullableTimestamp;
+}
+
+export interface SchemaMigrationsTable {
+  name: string;
+  applied_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
+export interface Database {
+  incidents: IncidentsTable;
+  events: EventsTable;
+  checklist_steps: ChecklistStepsTable;
+  incident_roles: IncidentRolesTable;
+  roster: RosterTable;
+  pages: PagesTable;
+  action_items: ActionItemsTable;
+  incident_messages: IncidentMessagesTable;
+  exercises: ExercisesTable;
+  schema_migrations: SchemaMigrationsTable;
+}

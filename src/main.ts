@@ -1,0 +1,72 @@
+import { userInfo } from 'node:os';
+import { chatEdge, ConfigError, loadConfig } from './config.js';
+import { createApp, resume } from './app.js';
+import { createLogger } from './logger.js';
+import { ConsoleChat } from './adapters/console/console-chat.js';
+import { ConsoleSession } from './adapters/console/console-session.js';
+
+/** Composition root: configuration, then the app, then the chat edge that was configured. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\nSee .env.example and the configuration table in README.md.\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const edge = chatEdge(config);
+  const consoleMode = edge === 'console';
+  // In the console the terminal is the chat: keep the log quiet unless asked otherwise.
+  const level = consoleMode && !process.env.LOG_LEVEL ? 'warn' : config.LOG_LEVEL;
+  const logger = createLogger({ level });
+  const app = await createApp(config, { logger });
+
+  const port = await app.http.listen(config.PORT).catch((error: NodeJS.ErrnoException) => {
+    if (!consoleMode) throw error;
+    logger.warn({ port: config.PORT, err: error.message }, 'HTTP port unavailable; the console runs without the HTTP API');
+    return undefined;
+  });
+
+  const shutdown = async (code: number) => {
+    await app.close().catch(() => undefined);
+    process.exit(code);
+  };
+  process.on('SIGTERM', () => void shutdown(0));
+  process.on('SIGINT', () => void shutdown(0));
+
+  if (consoleMode) {
+    const print = (text: string) => process.stdout.write(`${text}\n`);
+    const chat = new ConsoleChat(print);
+    app.addPlatform(chat);
+    await resume(app);
+    app.http.ready = true;
+    if (port) logger.info({ port }, 'HTTP listening');
+    const session = new ConsoleSession(app.context, chat, print, config.CONSOLE_USER ?? safeUserName());
+    await session.run(process.stdin, process.stdout, Boolean(process.stdin.isTTY));
+    await shutdown(0);
+    return;
+  }
+  if (edge === 'slack' || edge === 'teams') {
+    logger.error({ edge }, `the ${edge} edge is not built yet; run without chat settings for the console`);
+    await shutdown(1);
+  }
+  app.http.ready = true;
+  logger.info({ port }, 'HTTP listening without a chat edge');
+}
+
+function safeUserName(): string {
+  try {
+    const name = userInfo().username.replace(/[^\w.-]/g, '');
+    return name || 'you';
+  } catch {
+    return 'you';
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`the bot could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
