@@ -1,0 +1,59 @@
+import { completeStep } from './checklist/complete-step.js';
+import { parseStepValue } from './checklist/checklist-card.js';
+import type { Actor, CoreContext } from './context.js';
+import { isRoleId, isSeverity } from './domain.js';
+import { AppError } from './errors.js';
+import { errorReply } from './handle-command.js';
+import { changeSeverity } from './incident/change-severity.js';
+import { changeState } from './incident/change-state.js';
+import type { TimedState } from './incident/transitions.js';
+import type { Reply } from './reply.js';
+import { assignRole } from './roles/assign-role.js';
+
+/**
+ * A click on a card, already decoded by the edge: the edges know their payload shapes, the core
+ * knows what a click means. Values are the ones the card builders put on the buttons and options.
+ */
+export type CardClick =
+  | { action: 'step'; value: string; done: boolean }
+  | { action: 'state'; value: string }
+  | { action: 'severity'; incidentId: number; severity: string }
+  | { action: 'assign'; incidentId: number; role: string; userId: string };
+
+const TIMED_STATES: readonly string[] = ['triaged', 'contained', 'resolved', 'closed'];
+
+function parseIncidentValue(value: string): { incidentId: number; rest: string } {
+  const match = /^(\d+):(.+)$/.exec(value);
+  if (!match) throw new AppError('bad_command', `this button's value "${value}" is not one the bot made`);
+  return { incidentId: Number(match[1]), rest: match[2]! };
+}
+
+async function runClick(context: CoreContext, actor: Actor, click: CardClick): Promise<Reply> {
+  switch (click.action) {
+    case 'step': {
+      const step = parseStepValue(click.value);
+      if (!step) throw new AppError('bad_command', `this checkbox's value "${click.value}" is not one the bot made`);
+      return completeStep(context, actor, step.incidentId, step.step, click.done);
+    }
+    case 'state': {
+      const { incidentId, rest } = parseIncidentValue(click.value);
+      if (!TIMED_STATES.includes(rest)) throw new AppError('bad_command', `"${rest}" is not a state`);
+      return changeState(context, actor, incidentId, rest as TimedState);
+    }
+    case 'severity':
+      if (!isSeverity(click.severity)) throw new AppError('bad_command', `"${click.severity}" is not a severity; use sev1 to sev4`);
+      return changeSeverity(context, actor, click.incidentId, click.severity);
+    case 'assign':
+      if (!isRoleId(click.role)) throw new AppError('bad_command', `"${click.role}" is not a role`);
+      return assignRole(context, actor, click.incidentId, click.role, click.userId);
+  }
+}
+
+/** The single entry for card clicks from every chat edge. It never throws. */
+export async function handleCardClick(context: CoreContext, actor: Actor, click: CardClick): Promise<Reply> {
+  try {
+    return await runClick(context, actor, click);
+  } catch (error) {
+    return errorReply(context, error);
+  }
+}
