@@ -116,7 +116,8 @@ function parseAction(args: string): Parsed {
   const { rest, options, unknown } = splitOptions(args, ['owner', 'due']);
   const bad = unknownOptions(unknown, ['owner', 'due']);
   if (bad) return bad;
-  if (rest.length < 3) return { error: 'describe the action item' };
+  const text = rest.replace(/^"(.*)"$/, '$1').trim();
+  if (text.length < 3) return { error: 'describe the action item' };
   const ownerRaw = options.get('owner');
   const owner = ownerRaw ? parseUser(ownerRaw) : null;
   if (!owner) return { error: 'name an owner, e.g. owner=@alice' };
@@ -124,7 +125,7 @@ function parseAction(args: string): Parsed {
   if (!due || !/^\d{4}-\d{2}-\d{2}$/.test(due) || Number.isNaN(Date.parse(`${due}T00:00:00Z`)) || new Date(`${due}T00:00:00Z`).toISOString().slice(0, 10) !== due) {
     return { error: 'give a due date as due=YYYY-MM-DD, e.g. due=2026-12-15' };
   }
-  return { kind: 'action-add', text: rest, owner, due };
+  return { kind: 'action-add', text, owner, due };
 }
 
 export const COMMANDS: readonly CommandSpec[] = [

@@ -6,15 +6,33 @@ export interface PlaybookMatch {
   score: number;
 }
 
-function normalise(text: string): string {
-  return ` ${text.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim()} `;
+function words(text: string): string[] {
+  return text
+    .toLowerCase()
+    .replace(/['\u2019]/g, '')
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
 }
 
-/** Whole-word (or whole-phrase) hits, so "drift" does not match "adrift" and "pii" not "pixie". */
-function hits(haystack: string, phrases: string[]): string[] {
+const SUFFIXES = ['', 's', 'es', 'ed', 'd', 'ing', 'er', 'ers', 'ion', 'ions'];
+
+/** "drop" matches "drops", "dropped", "dropping"; "drift" does not match "adrift". */
+function sameWord(keyword: string, word: string): boolean {
+  if (!word.startsWith(keyword)) return false;
+  const rest = word.slice(keyword.length);
+  const undoubled = rest.startsWith(keyword.at(-1) ?? '') ? rest.slice(1) : rest;
+  return SUFFIXES.includes(rest) || (undoubled !== rest && SUFFIXES.includes(undoubled) && undoubled !== '');
+}
+
+/** Whole-word (or whole-phrase) hits, allowing the usual English endings. */
+function hits(haystack: string[], phrases: string[]): string[] {
   return phrases.filter((phrase) => {
-    const needle = normalise(phrase);
-    return needle.trim().length > 0 && haystack.includes(needle);
+    const needle = words(phrase);
+    if (needle.length === 0) return false;
+    for (let start = 0; start + needle.length <= haystack.length; start++) {
+      if (needle.every((word, i) => sameWord(word, haystack[start + i]!))) return true;
+    }
+    return false;
   });
 }
 
@@ -23,11 +41,11 @@ function hits(haystack: string, phrases: string[]): string[] {
  * text. A multi-word phrase counts double: it is stronger evidence than a single word.
  */
 export function matchPlaybook(playbooks: Playbook[], text: string): PlaybookMatch {
-  const haystack = normalise(text);
+  const haystack = words(text);
   let best: PlaybookMatch = { playbook: null, reason: 'no playbook keyword matched the title or description', score: 0 };
   for (const playbook of playbooks) {
     const matched = hits(haystack, [...playbook.match.keywords, ...playbook.match.signals]);
-    const score = matched.reduce((sum, phrase) => sum + (phrase.trim().includes(' ') ? 2 : 1), 0);
+    const score = matched.reduce((sum, phrase) => sum + (words(phrase).length > 1 ? 2 : 1), 0);
     if (score > best.score) {
       best = { playbook, score, reason: `matched ${matched.map((m) => `"${m}"`).join(', ')}` };
     }
