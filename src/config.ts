@@ -17,7 +17,7 @@ export const configSchema = z
   .object({
     DATABASE_URL: z.preprocess(emptyAsUndefined, z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional()),
     DATA_DIR: z.string().min(1).default('./.data'),
-    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     BOT_TIMEZONE: z.string().refine(isTimeZone, 'an IANA time zone name such as Europe/Berlin').default('UTC'),
     API_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'at least 16 characters').optional()),
