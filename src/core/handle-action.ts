@@ -7,7 +7,7 @@ import { errorReply } from './handle-command.js';
 import { changeSeverity } from './incident/change-severity.js';
 import { changeState } from './incident/change-state.js';
 import type { TimedState } from './incident/transitions.js';
-import type { Reply } from './reply.js';
+import { privateReply, type Reply } from './reply.js';
 import { assignRole } from './roles/assign-role.js';
 
 /**
@@ -18,7 +18,9 @@ export type CardClick =
   | { action: 'step'; value: string; done: boolean }
   | { action: 'state'; value: string }
   | { action: 'severity'; incidentId: number; severity: string }
-  | { action: 'assign'; incidentId: number; role: string; userId: string };
+  | { action: 'assign'; incidentId: number; role: string; userId: string }
+  /** The page DM's Acknowledge button; value `<incidentId>:<pageId>`. */
+  | { action: 'page-ack'; value: string };
 
 const TIMED_STATES: readonly string[] = ['triaged', 'contained', 'resolved', 'closed'];
 
@@ -46,6 +48,9 @@ async function runClick(context: CoreContext, actor: Actor, click: CardClick): P
     case 'assign':
       if (!isRoleId(click.role)) throw new AppError('bad_command', `"${click.role}" is not a role`);
       return assignRole(context, actor, click.incidentId, click.role, click.userId);
+    case 'page-ack':
+      // Paging (issue 4) records acknowledgements; until it lands, say so rather than drop the click.
+      return privateReply('Acknowledgements are not available yet; tell the incident channel you are on it.');
   }
 }
 

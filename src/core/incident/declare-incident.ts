@@ -153,6 +153,11 @@ export async function declareFromCommand(context: CoreContext, actor: Actor, com
     ...(command.startedAt ? { impactStartedAt: resolveTime(command.startedAt, now) } : {}),
     ...(command.detectedAt ? { detectedAt: resolveTime(command.detectedAt, now) } : {}),
   });
+  return declaredReply(context, result);
+}
+
+/** What the declarer is told, whichever edge or form the declaration came from. */
+export function declaredReply(context: CoreContext, result: Awaited<ReturnType<typeof declareIncident>>): Reply {
   const { incident } = result;
   const where = incident.channelName ? `#${incident.channelName}` : 'its channel';
   const reply: Reply = { text: '', incidentId: incident.id, ...(incident.channelId ? { channelId: incident.channelId } : {}) };

@@ -1,0 +1,107 @@
+import type { App, BlockAction, ButtonAction, CheckboxesAction, PlainTextInputAction } from '@slack/bolt';
+import type { KnownBlock, Option } from '@slack/types';
+import type { Actor } from '../../../core/context.js';
+import { handleCardClick, type CardClick } from '../../../core/handle-action.js';
+import { isSeverity } from '../../../core/domain.js';
+import { matchPlaybook } from '../../../core/playbook/match-playbook.js';
+import { ACTION, decodeMetadata, incidentIdOf } from '../ids.js';
+import { assignModal, declareModal, severityModal } from '../modals.js';
+import { responseFor, type ListenerDeps } from './deps.js';
+
+function actorOf(deps: ListenerDeps, body: BlockAction): Actor {
+  return { platform: deps.platform.name, userId: body.user.id, channelId: body.channel?.id ?? '', requestKey: body.trigger_id };
+}
+
+/** The options the message showed ticked when this person clicked (the element's `initial_options`). */
+function shownTicked(body: BlockAction, action: CheckboxesAction): string[] {
+  const blocks = (body.message?.blocks ?? []) as KnownBlock[];
+  const block = blocks.find((b) => b.block_id === action.block_id);
+  const element = block && 'elements' in block ? block.elements.find((e) => 'action_id' in e && e.action_id === action.action_id) : undefined;
+  const initial = element && 'initial_options' in element ? ((element.initial_options ?? []) as Option[]) : [];
+  return initial.map((o) => o.value!).filter(Boolean);
+}
+
+/**
+ * Which steps THIS person changed: the difference between what they now see selected and what the
+ * message showed. Options they did not touch are left alone, so a stale message never unticks a
+ * step someone else ticked in the meantime.
+ */
+export function changedSteps(shown: string[], selected: string[]): { value: string; done: boolean }[] {
+  const before = new Set(shown);
+  const after = new Set(selected);
+  return [
+    ...selected.filter((v) => !before.has(v)).map((value) => ({ value, done: true })),
+    ...shown.filter((v) => !after.has(v)).map((value) => ({ value, done: false })),
+  ];
+}
+
+export function registerActions(app: App, deps: ListenerDeps): void {
+  const click = async (body: BlockAction, clicks: CardClick[], respond: (message: object) => Promise<unknown>) => {
+    const tell = (reply: Parameters<typeof responseFor>[0]) => respond(responseFor(reply));
+    await deps.run(
+      'click',
+      async () => {
+        for (const one of clicks) await tell(await handleCardClick(deps.context, actorOf(deps, body), one));
+      },
+      tell,
+    );
+  };
+
+  app.action<BlockAction<CheckboxesAction>>({ type: 'block_actions', action_id: new RegExp(`^${ACTION.stepsPrefix}`) }, async ({ ack, body, action, respond }) => {
+    await ack();
+    const changes = changedSteps(shownTicked(body, action), action.selected_options.map((o) => o.value!));
+    await click(body, changes.map((c) => ({ action: 'step', ...c })), respond);
+  });
+
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: new RegExp(`^${ACTION.statePrefix}`) }, async ({ ack, body, action, respond }) => {
+    await ack();
+    await click(body, [{ action: 'state', value: action.value ?? '' }], respond);
+  });
+
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION.pageAck }, async ({ ack, body, action, respond }) => {
+    await ack();
+    await click(body, [{ action: 'page-ack', value: action.value ?? '' }], respond);
+  });
+
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION.severity }, async ({ ack, body, action, respond }) => {
+    await ack();
+    const incidentId = incidentIdOf(action.value);
+    const current = action.value?.split(':')[1] ?? '';
+    await deps.run(
+      'open severity',
+      async () => {
+        const metadata = { channelId: body.channel?.id ?? '', ...(incidentId ? { incidentId } : {}) };
+        await deps.client.views.open({ trigger_id: body.trigger_id, view: severityModal(isSeverity(current) ? current : undefined, metadata) });
+      },
+      (reply) => respond(responseFor(reply)),
+    );
+  });
+
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION.assign }, async ({ ack, body, action, respond }) => {
+    await ack();
+    const incidentId = incidentIdOf(action.value);
+    await deps.run(
+      'open assign',
+      async () => {
+        await deps.client.views.open({ trigger_id: body.trigger_id, view: assignModal({ channelId: body.channel?.id ?? '', ...(incidentId ? { incidentId } : {}) }) });
+      },
+      (reply) => respond(responseFor(reply)),
+    );
+  });
+
+  // Enter in the declare modal's title: preselect the playbook that matches what was typed.
+  app.action<BlockAction<PlainTextInputAction>>({ type: 'block_actions', action_id: ACTION.declareTitle }, async ({ ack, body, action }) => {
+    await ack();
+    const view = body.view;
+    if (!view) return;
+    await deps.run('match playbook', async () => {
+      const playbooks = deps.context.playbooks.all();
+      const matched = matchPlaybook(playbooks, action.value).playbook ?? undefined;
+      await deps.client.views.update({
+        view_id: view.id,
+        hash: view.hash,
+        view: declareModal(playbooks, decodeMetadata(view.private_metadata), { title: action.value, ...(matched ? { matched } : {}) }),
+      });
+    });
+  });
+}

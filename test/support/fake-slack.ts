@@ -1,0 +1,238 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { blockKitProblems, refuseBlocks } from './block-kit-limits.js';
+
+/**
+ * A small local Slack Web API for tests and the bench: the real @slack/web-api client talks to it
+ * over HTTP. It implements the methods the bot calls, records every call, refuses what Slack
+ * refuses (bad token, unknown channel or message, bad channel names, Block Kit limits) and can
+ * answer a chosen method with a Slack error, a 429 with Retry-After or a 500.
+ */
+export const FAKE_BOT_TOKEN = 'xoxb-test-token';
+export const BOT_USER = 'UBOT';
+export const GENERAL = 'C0GENERAL';
+
+type Args = Record<string, unknown>;
+
+export interface SlackCall {
+  method: string;
+  args: Args;
+  /** performance.now() when the call arrived. */
+  at: number;
+  /** What the fake answered: `ok`, or Slack's error code, or `http <status>`. */
+  outcome: string;
+}
+
+export type Failure = { error: string } | { status: 429; retryAfter: number } | { status: 500 };
+
+interface Channel {
+  id: string;
+  name: string;
+  isPrivate: boolean;
+  topic: string;
+  members: Set<string>;
+  pins: Set<string>;
+}
+
+export interface StoredMessage {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks: Args[];
+}
+
+export class FakeSlack {
+  readonly calls: SlackCall[] = [];
+  /** Messages sent to response_url: `{ id, body }`. */
+  readonly responses: { id: string; body: Args }[] = [];
+  readonly channels = new Map<string, Channel>();
+  readonly messages = new Map<string, StoredMessage>();
+  readonly ephemerals: Args[] = [];
+  readonly views = new Map<string, Args>();
+  private readonly failures = new Map<string, Failure[]>();
+  private server: Server | undefined;
+  private sequence = 0;
+  base = '';
+
+  constructor() {
+    this.channels.set(GENERAL, { id: GENERAL, name: 'general', isPrivate: false, topic: '', members: new Set([BOT_USER]), pins: new Set() });
+  }
+
+  get url(): string {
+    return `${this.base}/api/`;
+  }
+
+  responseUrl(id: string): string {
+    return `${this.base}/respond/${id}`;
+  }
+
+  /** The next `times` calls to `method` fail this way. */
+  fail(method: string, failure: Failure, times = 1): void {
+    this.failures.set(method, [...(this.failures.get(method) ?? []), ...Array.from({ length: times }, () => failure)]);
+  }
+
+  clearFailures(): void {
+    this.failures.clear();
+  }
+
+  callsTo(method: string): SlackCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  channelNamed(name: string): Channel | undefined {
+    return [...this.channels.values()].find((c) => c.name === name);
+  }
+
+  messagesIn(channel: string): StoredMessage[] {
+    return [...this.messages.values()].filter((m) => m.channel === channel);
+  }
+
+  async start(): Promise<void> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const address = server.address();
+    this.base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', this.base);
+    const respondMatch = /^\/respond\/(.+)$/.exec(url.pathname);
+    if (respondMatch) {
+      this.responses.push({ id: respondMatch[1]!, body: JSON.parse(raw || '{}') as Args });
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      return;
+    }
+    const method = url.pathname.replace(/^\/api\//, '');
+    const args = parseBody(raw, String(req.headers['content-type'] ?? ''));
+    const call: SlackCall = { method, args, at: performance.now(), outcome: 'ok' };
+    this.calls.push(call);
+    const failure = this.failures.get(method)?.shift();
+    if (failure && 'status' in failure) {
+      call.outcome = `http ${failure.status}`;
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (failure.status === 429) headers['retry-after'] = String(failure.retryAfter);
+      res.writeHead(failure.status, headers).end(JSON.stringify({ ok: false, error: failure.status === 429 ? 'ratelimited' : 'internal_error' }));
+      return;
+    }
+    const token = String(req.headers.authorization ?? '').replace(/^Bearer\s+/i, '') || String(args.token ?? '');
+    let result: Args;
+    if (token !== FAKE_BOT_TOKEN) result = { ok: false, error: token ? 'invalid_auth' : 'not_authed' };
+    else if (failure) result = { ok: false, error: failure.error };
+    else result = this.answer(method, args);
+    call.outcome = result.ok ? 'ok' : String(result.error);
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
+  }
+
+  private nextTs(): string {
+    return `1764061200.${String(++this.sequence).padStart(6, '0')}`;
+  }
+
+  private answer(method: string, args: Args): Args {
+    const channel = this.channels.get(String(args.channel ?? ''));
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, user_id: BOT_USER, bot_id: 'BBOT', team_id: 'T0TEAM', user: 'incident-bot', url: 'https://fake.slack.test/' };
+      case 'conversations.create': {
+        const name = String(args.name ?? '');
+        if (!name) return { ok: false, error: 'invalid_name_required' };
+        if (name.length > 80) return { ok: false, error: 'invalid_name_maxlength' };
+        if (!/^[a-z0-9_-]+$/.test(name)) return { ok: false, error: 'invalid_name_specials' };
+        if (this.channelNamed(name)) return { ok: false, error: 'name_taken' };
+        const id = `C${String(++this.sequence).padStart(8, '0')}`;
+        const isPrivate = args.is_private === true || args.is_private === 'true';
+        this.channels.set(id, { id, name, isPrivate, topic: '', members: new Set([BOT_USER]), pins: new Set() });
+        return { ok: true, channel: { id, name, is_private: isPrivate, is_channel: true } };
+      }
+      case 'conversations.invite': {
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        const users = String(args.users ?? '').split(',').filter(Boolean);
+        if (users.length === 0) return { ok: false, error: 'no_user' };
+        if (users.includes(BOT_USER)) return { ok: false, error: 'cant_invite_self' };
+        if (users.every((u) => channel.members.has(u))) return { ok: false, error: 'already_in_channel' };
+        for (const user of users) channel.members.add(user);
+        return { ok: true, channel: { id: channel.id } };
+      }
+      case 'conversations.setTopic': {
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        const topic = String(args.topic ?? '');
+        if (topic.length > 250) return { ok: false, error: 'too_long' };
+        channel.topic = topic;
+        return { ok: true, channel: { id: channel.id, topic: { value: topic } } };
+      }
+      case 'conversations.open': {
+        const users = String(args.users ?? '').split(',').filter(Boolean);
+        if (users.length !== 1) return { ok: false, error: users.length ? 'not_implemented' : 'users_list_not_supplied' };
+        const id = `D${users[0]}`;
+        if (!this.channels.has(id)) this.channels.set(id, { id, name: id, isPrivate: true, topic: '', members: new Set([BOT_USER, users[0]!]), pins: new Set() });
+        return { ok: true, channel: { id } };
+      }
+      case 'chat.postMessage':
+      case 'chat.update': {
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        if (!channel.members.has(BOT_USER)) return { ok: false, error: 'not_in_channel' };
+        const blocks = args.blocks;
+        if (!args.text && !blocks) return { ok: false, error: 'no_text' };
+        const refused = refuseBlocks(blocks);
+        if (refused) return { ok: false, ...refused };
+        let ts = String(args.ts ?? '');
+        if (method === 'chat.update') {
+          if (!this.messages.has(`${channel.id}:${ts}`)) return { ok: false, error: 'message_not_found' };
+        } else {
+          ts = this.nextTs();
+        }
+        this.messages.set(`${channel.id}:${ts}`, { channel: channel.id, ts, text: String(args.text ?? ''), blocks: (blocks ?? []) as Args[] });
+        return { ok: true, channel: channel.id, ts, message: { text: args.text, blocks } };
+      }
+      case 'chat.postEphemeral': {
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        if (!args.user) return { ok: false, error: 'user_not_found' };
+        const refused = refuseBlocks(args.blocks);
+        if (refused) return { ok: false, ...refused };
+        this.ephemerals.push(args);
+        return { ok: true, message_ts: this.nextTs() };
+      }
+      case 'pins.add': {
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        const ts = String(args.timestamp ?? '');
+        if (!this.messages.has(`${channel.id}:${ts}`)) return { ok: false, error: 'message_not_found' };
+        if (channel.pins.has(ts)) return { ok: false, error: 'already_pinned' };
+        channel.pins.add(ts);
+        return { ok: true };
+      }
+      case 'views.open':
+      case 'views.update': {
+        if (method === 'views.open' && !args.trigger_id) return { ok: false, error: 'invalid_trigger_id' };
+        const view = args.view as Args | undefined;
+        if (!view) return { ok: false, error: 'invalid_arguments' };
+        const problems = blockKitProblems(view.blocks, 100);
+        if (problems.length > 0) return { ok: false, error: 'invalid_arguments', response_metadata: { messages: problems } };
+        const id = method === 'views.update' ? String(args.view_id) : `V${String(++this.sequence).padStart(8, '0')}`;
+        if (method === 'views.update' && !this.views.has(id)) return { ok: false, error: 'not_found' };
+        this.views.set(id, view);
+        return { ok: true, view: { ...view, id, hash: `h${this.sequence}` } };
+      }
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  }
+}
+
+function parseBody(raw: string, contentType: string): Args {
+  if (!raw) return {};
+  if (contentType.includes('application/json')) return JSON.parse(raw) as Args;
+  const args: Args = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    args[key] = /^[[{]/.test(value) ? JSON.parse(value) : value === 'true' ? true : value === 'false' ? false : value;
+  }
+  return args;
+}
