@@ -10,6 +10,7 @@ import {
 } from './checklist-repositories.js';
 import { KyselyEventRepository } from './event-repository.js';
 import { KyselyIncidentRepository } from './incident-repository.js';
+import { KyselyMetricsSource } from './metrics-queries.js';
 import type { Database } from './tables.js';
 
 /** The core's Store over kysely; inside `transaction` every repository shares the transaction. */
@@ -21,6 +22,7 @@ export class KyselyStore implements Store {
   readonly pages;
   readonly actionItems;
   readonly messages;
+  readonly metrics;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -34,6 +36,7 @@ export class KyselyStore implements Store {
     this.pages = new KyselyPageRepository(db);
     this.actionItems = new KyselyActionItemRepository(db);
     this.messages = new KyselyMessageRepository(db);
+    this.metrics = new KyselyMetricsSource(db);
   }
 
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {

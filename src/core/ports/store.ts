@@ -11,6 +11,7 @@ import type {
   PageStatus,
   RoleAssignment,
 } from '../incident/incident.js';
+import type { MetricsSource } from '../metrics/metrics.js';
 
 /** Persistence as the core sees it. The database adapter implements it with kysely over pg or PGlite. */
 export interface Store {
@@ -23,6 +24,8 @@ export interface Store {
   pages: PageRepository;
   actionItems: ActionItemRepository;
   messages: MessageRepository;
+  /** Reporting reads (metrics, digests, the JSON API); never used inside a transaction. */
+  metrics: MetricsSource;
 }
 
 export interface IncidentFilter {

@@ -1,0 +1,202 @@
+import { sql, type Kysely } from 'kysely';
+import type { Severity } from '../core/domain.js';
+import type { Incident } from '../core/incident/incident.js';
+import type {
+  DurationSample,
+  IncidentListFilter,
+  MetricsSource,
+  OverdueActionItem,
+  RawMetrics,
+  ScenarioStat,
+  TimeMetricKey,
+  WeekPoint,
+} from '../core/metrics/metrics.js';
+import { localDateString } from '../core/metrics/period.js';
+import { toIncident } from './incident-repository.js';
+import type { Database } from './tables.js';
+
+interface Span {
+  from: Date;
+  to: Date;
+}
+
+const num = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+
+/**
+ * The nine metrics in SQL. The incident row's timestamps are the projection of its state_changed
+ * events (written in the same transaction), so the time metrics read them rather than re-folding
+ * the event log on every report. Durations come back in seconds; the core scales them.
+ */
+export class KyselyMetricsSource implements MetricsSource {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async compute(period: Span, timeZone: string): Promise<RawMetrics> {
+    const [totals, quarters, exercises, actions] = await Promise.all([
+      this.totals(period),
+      this.incidentsByQuarter(period, timeZone),
+      this.exercisesByQuarter(period, timeZone),
+      this.actionItems(period, timeZone),
+    ]);
+    return { ...totals, incidentsByQuarter: quarters, exercisesByQuarter: exercises, ...actions };
+  }
+
+  private async totals(period: Span): Promise<Pick<RawMetrics, 'durations' | 'declared' | 'falsePositives' | 'realIncidents' | 'withPlaybook'>> {
+    // Column names are constants of this file, never input.
+    const stat = (column: 'd' | 't' | 'c' | 'r') =>
+      sql.raw(`count(${column}) FILTER (WHERE NOT fp)::int AS ${column}_n, avg(${column}) FILTER (WHERE NOT fp) AS ${column}_mean,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY ${column}) FILTER (WHERE NOT fp) AS ${column}_median,
+        percentile_cont(0.9) WITHIN GROUP (ORDER BY ${column}) FILTER (WHERE NOT fp) AS ${column}_p90`);
+    const result = await sql<Record<string, unknown>>`
+      SELECT count(*)::int AS declared,
+             count(*) FILTER (WHERE fp)::int AS false_positives,
+             count(*) FILTER (WHERE NOT fp)::int AS real_incidents,
+             count(*) FILTER (WHERE NOT fp AND playbook_id IS NOT NULL)::int AS with_playbook,
+             ${stat('d')}, ${stat('t')}, ${stat('c')}, ${stat('r')}
+      FROM (
+        SELECT state = 'false_positive' AS fp, playbook_id,
+               extract(epoch FROM detected_at - impact_started_at)::float8 AS d,
+               extract(epoch FROM triaged_at - detected_at)::float8 AS t,
+               extract(epoch FROM contained_at - detected_at)::float8 AS c,
+               extract(epoch FROM resolved_at - detected_at)::float8 AS r
+        FROM incidents
+        WHERE declared_at >= ${period.from} AND declared_at < ${period.to} AND NOT is_exercise
+      ) AS scoped`.execute(this.db);
+    const row = result.rows[0] ?? {};
+    const sample = (column: string): DurationSample => ({
+      n: Number(row[`${column}_n`] ?? 0),
+      mean: num(row[`${column}_mean`]),
+      median: num(row[`${column}_median`]),
+      p90: num(row[`${column}_p90`]),
+    });
+    const columns: Record<TimeMetricKey, string> = { mttd: 'd', mttt: 't', mttc: 'c', mttr: 'r' };
+    return {
+      durations: { mttd: sample(columns.mttd), mttt: sample(columns.mttt), mttc: sample(columns.mttc), mttr: sample(columns.mttr) },
+      declared: Number(row.declared ?? 0),
+      falsePositives: Number(row.false_positives ?? 0),
+      realIncidents: Number(row.real_incidents ?? 0),
+      withPlaybook: Number(row.with_playbook ?? 0),
+    };
+  }
+
+  private async incidentsByQuarter(period: Span, timeZone: string): Promise<RawMetrics['incidentsByQuarter']> {
+    const result = await sql<{ quarter: string; severity: Severity; count: number }>`
+      SELECT to_char(declared_at AT TIME ZONE ${timeZone}, 'YYYY-"Q"Q') AS quarter, severity, count(*)::int AS count
+      FROM incidents
+      WHERE declared_at >= ${period.from} AND declared_at < ${period.to} AND NOT is_exercise AND state <> 'false_positive'
+      GROUP BY 1, 2 ORDER BY 1, 2`.execute(this.db);
+    return result.rows;
+  }
+
+  private async exercisesByQuarter(period: Span, timeZone: string): Promise<RawMetrics['exercisesByQuarter']> {
+    const result = await sql<{ quarter: string; count: number }>`
+      SELECT to_char(completed_at AT TIME ZONE ${timeZone}, 'YYYY-"Q"Q') AS quarter, count(*)::int AS count
+      FROM exercises
+      WHERE completed_at >= ${period.from} AND completed_at < ${period.to}
+      GROUP BY 1 ORDER BY 1`.execute(this.db);
+    return result.rows;
+  }
+
+  private async actionItems(period: Span, timeZone: string): Promise<Pick<RawMetrics, 'actionItemsDue' | 'actionItemsOnTime'>> {
+    // Due dates are calendar days in the bot's time zone; the period's ends become days there too.
+    const result = await sql<{ due: number; on_time: number }>`
+      SELECT count(*)::int AS due,
+             count(*) FILTER (WHERE done_at IS NOT NULL AND (done_at AT TIME ZONE ${timeZone})::date <= due_on)::int AS on_time
+      FROM action_items
+      WHERE due_on >= ${localDateString(period.from, timeZone)}::date AND due_on < ${localDateString(period.to, timeZone)}::date`.execute(this.db);
+    const row = result.rows[0];
+    return { actionItemsDue: Number(row?.due ?? 0), actionItemsOnTime: Number(row?.on_time ?? 0) };
+  }
+
+  async weekly(weeks: Span[]): Promise<WeekPoint[]> {
+    if (weeks.length === 0) return [];
+    const result = await sql<{ i: string; incidents: number; mttr_seconds: number | null }>`
+      SELECT w.i, count(inc.id)::int AS incidents, avg(extract(epoch FROM inc.resolved_at - inc.detected_at))::float8 AS mttr_seconds
+      FROM unnest(${weeks.map((w) => w.from.toISOString())}::timestamptz[], ${weeks.map((w) => w.to.toISOString())}::timestamptz[])
+           WITH ORDINALITY AS w(s, e, i)
+      LEFT JOIN incidents inc
+        ON inc.declared_at >= w.s AND inc.declared_at < w.e AND NOT inc.is_exercise AND inc.state <> 'false_positive'
+      GROUP BY w.i ORDER BY w.i`.execute(this.db);
+    return result.rows.map((row, index) => {
+      const week = weeks[index]!;
+      const seconds = num(row.mttr_seconds);
+      return { from: week.from, to: week.to, incidents: Number(row.incidents), mttrHours: seconds === null ? null : seconds / 3600 };
+    });
+  }
+
+  async scenarioStats(period: Span): Promise<ScenarioStat[]> {
+    const [incidents, exercises] = await Promise.all([
+      sql<{ playbook_id: string; incidents: number; median: number | null }>`
+        SELECT playbook_id, count(*)::int AS incidents,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM contained_at - detected_at)::float8) AS median
+        FROM incidents
+        WHERE declared_at >= ${period.from} AND declared_at < ${period.to} AND NOT is_exercise
+          AND state <> 'false_positive' AND playbook_id IS NOT NULL
+        GROUP BY playbook_id`.execute(this.db),
+      sql<{ scenario_id: string; last: Date }>`
+        SELECT scenario_id, max(completed_at) AS last FROM exercises WHERE completed_at IS NOT NULL GROUP BY scenario_id`.execute(this.db),
+    ]);
+    const stats = new Map<string, ScenarioStat>();
+    for (const row of incidents.rows) {
+      stats.set(row.playbook_id, { playbookId: row.playbook_id, incidents: row.incidents, medianContainSeconds: num(row.median), lastExerciseAt: null });
+    }
+    for (const row of exercises.rows) {
+      const stat = stats.get(row.scenario_id) ?? { playbookId: row.scenario_id, incidents: 0, medianContainSeconds: null, lastExerciseAt: null };
+      stats.set(row.scenario_id, { ...stat, lastExerciseAt: new Date(row.last) });
+    }
+    return [...stats.values()];
+  }
+
+  async exercisesCompleted(period: Span): Promise<number> {
+    const row = await this.db
+      .selectFrom('exercises')
+      .select((eb) => eb.fn.countAll<string>().as('count'))
+      .where('completed_at', '>=', period.from)
+      .where('completed_at', '<', period.to)
+      .executeTakeFirst();
+    return Number(row?.count ?? 0);
+  }
+
+  async incidentsDeclared(period: Span): Promise<Incident[]> {
+    const rows = await this.db
+      .selectFrom('incidents')
+      .selectAll()
+      .where('declared_at', '>=', period.from)
+      .where('declared_at', '<', period.to)
+      .where('is_exercise', '=', false)
+      .orderBy('declared_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    return rows.map(toIncident);
+  }
+
+  async listIncidents(filter: IncidentListFilter): Promise<Incident[]> {
+    let query = this.db.selectFrom('incidents').selectAll();
+    if (filter.from) query = query.where('declared_at', '>=', filter.from);
+    if (filter.to) query = query.where('declared_at', '<', filter.to);
+    const rows = await query.orderBy('declared_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+    return rows.map(toIncident);
+  }
+
+  async overdueActionItems(today: string): Promise<OverdueActionItem[]> {
+    const rows = await this.db
+      .selectFrom('action_items as a')
+      .innerJoin('incidents as i', 'i.id', 'a.incident_id')
+      .select(['a.incident_id', 'i.platform', 'i.channel_id', 'a.number', 'a.text', 'a.owner', sql<string>`a.due_on::text`.as('due')])
+      .where('a.done_at', 'is', null)
+      .where(sql<boolean>`a.due_on < ${today}::date`)
+      .orderBy('a.owner')
+      .orderBy('a.due_on')
+      .orderBy('a.incident_id')
+      .orderBy('a.number')
+      .execute();
+    return rows.map((r) => ({
+      incidentId: r.incident_id,
+      incidentPlatform: r.platform,
+      incidentChannelId: r.channel_id,
+      number: r.number,
+      text: r.text,
+      owner: r.owner,
+      due: r.due,
+    }));
+  }
+}
