@@ -2,29 +2,24 @@ import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ConsoleSession } from '../src/adapters/console/console-session.js';
 import { projectRoot } from '../src/project-root.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { createTestCore, type TestCore } from './support/core.js';
+import { useCoreHarness } from './support/harness.js';
 import { MINUTE } from './support/clock.js';
 
-let database: TestDatabase;
-let core: TestCore;
+const harness = useCoreHarness();
 let session: ConsoleSession;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  core = await createTestCore(database);
-  session = new ConsoleSession(core.context, core.chat, (text) => core.printed.push(text), 'ana');
+beforeAll(() => {
+  session = new ConsoleSession(harness.core.context, harness.core.chat, (text) => harness.core.printed.push(text), 'ana');
 });
-afterAll(async () => database?.close());
 
 /** Types a line and returns what the console printed in answer. */
 async function type(line: string): Promise<string> {
-  const start = core.printed.length;
+  const start = harness.core.printed.length;
   await session.handleLine(line);
-  return core.printed.slice(start).join('\n');
+  return harness.core.printed.slice(start).join('\n');
 }
 
 describe('a console session from declaration to close', () => {
@@ -45,19 +40,19 @@ describe('a console session from declaration to close', () => {
     expect(declared).toContain('* moved to #inc-20261125-support-bot-obeys-instructions');
     expect(session.channel).toBe('inc-20261125-support-bot-obeys-instructions');
 
-    core.clock.advance(2 * MINUTE);
+    harness.core.clock.advance(2 * MINUTE);
     const ticked = await type('/incident tick 1');
     expect(ticked).toMatch(/bot \(updated\):[\s\S]*\[x\]  1\. .*\(@ana, 2026-11-25 09:02 UTC\)/);
     expect(ticked).toContain('1 of');
 
     await type('/as sam');
-    core.clock.advance(3 * MINUTE);
+    harness.core.clock.advance(3 * MINUTE);
     expect(await type('/incident triage')).toContain('bot: Triaged.');
-    core.clock.advance(10 * MINUTE);
+    harness.core.clock.advance(10 * MINUTE);
     expect(await type('/incident contain')).toContain('Contained.');
     expect(await type('/incident note filter blocks the PDF payloads')).toContain('Noted in the timeline');
     expect(await type('/incident decision keep tools read-only because exfiltration path unknown')).toContain('Decision recorded');
-    core.clock.advance(45 * MINUTE);
+    harness.core.clock.advance(45 * MINUTE);
     const resolved = await type('/incident resolve');
     expect(resolved).toContain('Resolved.');
     expect(resolved).toContain('State: Resolved');
@@ -73,17 +68,17 @@ describe('a console session from declaration to close', () => {
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     expect(timeline).toContain('2026-11-25 09:05 UTC  @sam  moved declared → triaged');
 
-    const incident = (await core.context.store.incidents.list({}))[0]!;
+    const incident = (await harness.core.context.store.incidents.list({}))[0]!;
     expect(incident.state).toBe('closed');
     expect(incident.resolvedAt!.getTime() - incident.detectedAt.getTime()).toBe(60 * MINUTE);
   });
 
   it('answers a mistyped command with the reason and usage, changing nothing', async () => {
-    const before = await core.context.store.incidents.list({});
+    const before = await harness.core.context.store.incidents.list({});
     const answer = await type('/incident sev 9');
     expect(answer).toContain('(only you see this) give a severity from 1 (critical) to 4 (low)');
     expect(answer).toContain('usage: /incident sev <1-4>');
-    expect(await core.context.store.incidents.list({})).toEqual(before);
+    expect(await harness.core.context.store.incidents.list({})).toEqual(before);
   });
 
   it('switches user and channel, and lists channels', async () => {

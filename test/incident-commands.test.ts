@@ -1,55 +1,38 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handleCommand } from '../src/core/handle-command.js';
-import type { Actor } from '../src/core/context.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { createTestCore, type TestCore } from './support/core.js';
+import { general, useCoreHarness } from './support/harness.js';
 import { HOUR } from './support/clock.js';
 
-let database: TestDatabase;
-let core: TestCore;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  core = await createTestCore(database);
-});
-afterAll(async () => database?.close());
-
-const general: Actor = { platform: 'console', userId: 'ana', channelId: 'general' };
-
-async function declare(text: string, who = 'ana') {
-  const reply = await handleCommand(core.context, { ...general, userId: who }, `/incident declare ${text}`);
-  const incident = (await core.context.store.incidents.get(reply.incidentId!))!;
-  const run = (command: string, userId = who) => handleCommand(core.context, { platform: 'console', userId, channelId: incident.channelId! }, `/incident ${command}`);
-  return { reply, incident, run };
-}
+const harness = useCoreHarness();
+const declare = (text: string, who?: string) => harness.declare(text, who);
 
 describe('declaring', () => {
   it('leaves an unmatched incident without a playbook, says so, and lets the user pick one', async () => {
     const { reply, incident, run } = await declare('sev3 Office coffee machine is broken');
     expect(incident.playbookId).toBeNull();
     expect(reply.text).toMatch(/No playbook matched .*Pick one with `\/incident playbook <id>`/);
-    expect(await core.context.store.steps.list(incident.id)).toEqual([]);
+    expect(await harness.core.context.store.steps.list(incident.id)).toEqual([]);
     expect((await run('tick 1')).text).toMatch(/no checklist; pick a playbook/);
 
     const changed = await run('playbook model-drift');
     expect(changed.text).toMatch(/Playbook changed to .*checklist is posted/);
-    const after = (await core.context.store.incidents.get(incident.id))!;
+    const after = (await harness.core.context.store.incidents.get(incident.id))!;
     expect(after.playbookId).toBe('model-drift');
-    expect((await core.context.store.steps.list(incident.id)).length).toBe(core.context.playbooks.get('model-drift')!.steps.length);
-    const events = await core.context.store.events.forIncident(incident.id);
+    expect((await harness.core.context.store.steps.list(incident.id)).length).toBe(harness.core.context.playbooks.get('model-drift')!.steps.length);
+    const events = await harness.core.context.store.events.forIncident(incident.id);
     expect(events.find((e) => e.kind === 'playbook_changed')?.payload).toMatchObject({ from: null, to: 'model-drift' });
   });
 
   it('uses the playbook default severity and privacy unless the user says otherwise', async () => {
     const leak = await declare('Chatbot shows other customers\' invoices');
-    expect(leak.incident).toMatchObject({ playbookId: 'data-leakage', private: true, severity: core.context.playbooks.get('data-leakage')!.default_severity });
+    expect(leak.incident).toMatchObject({ playbookId: 'data-leakage', private: true, severity: harness.core.context.playbooks.get('data-leakage')!.default_severity });
     const open = await declare('sev4 Chatbot shows another user\'s invoice private=no');
     expect(open.incident).toMatchObject({ playbookId: 'data-leakage', private: false, severity: 'sev4' });
   });
 
   it('makes the declarer commander when nobody is on call, and names the unstaffed roles', async () => {
     const { reply, incident } = await declare('sev1 Assistant gives dangerous medical advice');
-    const roles = await core.context.store.roles.forIncident(incident.id);
+    const roles = await harness.core.context.store.roles.forIncident(incident.id);
     expect(roles.find((r) => r.role === 'commander')?.userId).toBe('ana');
     expect(reply.text).toMatch(/Nobody is on call for .*Legal\/Compliance/);
   });
@@ -57,34 +40,34 @@ describe('declaring', () => {
 
 describe('roles and pages', () => {
   it('assigns a role, pages the new holder, and pages a role from the roster', async () => {
-    await handleCommand(core.context, general, '/incident oncall legal @lee @kim');
+    await handleCommand(harness.core.context, general, '/incident oncall legal @lee @kim');
     const { incident, run } = await declare('sev2 Drift in the credit model');
     expect((await run('assign comms <@U777|Jo Bloggs>')).text).toBe('@U777 is now Communications Lead.');
     expect((await run('assign comms <@U777>')).text).toMatch(/already hold/);
     const paged = await run('page legal');
     expect(paged.text).toBe('Paged @lee as Legal/Compliance.');
-    const pages = await core.context.store.pages.forIncident(incident.id);
+    const pages = await harness.core.context.store.pages.forIncident(incident.id);
     expect(pages.map((p) => [p.role, p.userId, p.status])).toEqual(expect.arrayContaining([['comms', 'U777', expect.any(String)], ['legal', 'lee', expect.any(String)]]));
     expect(pages.every((p) => p.status !== 'pending')).toBe(true);
-    expect(core.printed.join('\n')).toContain('[DM to @lee] bot:');
+    expect(harness.core.printed.join('\n')).toContain('[DM to @lee] bot:');
     expect((await run('page security')).text).toMatch(/nobody holds Security Analyst and nobody is on call/);
   });
 
   it('shows the roster', async () => {
-    await handleCommand(core.context, general, '/incident oncall security @sam @lee');
-    const shown = await handleCommand(core.context, general, '/incident oncall');
+    await handleCommand(harness.core.context, general, '/incident oncall security @sam @lee');
+    const shown = await handleCommand(harness.core.context, general, '/incident oncall');
     expect(shown.text).toContain('Security Analyst (security): @sam → @lee');
     expect(shown.text).toContain('Communications Lead (comms): nobody; set with `/incident oncall comms @person`');
   });
 
   it('pages the roles a higher severity needs', async () => {
-    await handleCommand(core.context, general, '/incident oncall comms @cat');
+    await handleCommand(harness.core.context, general, '/incident oncall comms @cat');
     const { incident, run } = await declare('sev4 Support bot obeys instructions hidden in PDFs');
-    const playbook = core.context.playbooks.get('prompt-injection')!;
+    const playbook = harness.core.context.playbooks.get('prompt-injection')!;
     expect(playbook.page.sev4).not.toContain('comms');
     expect(playbook.page.sev1).toContain('comms');
     await run('sev 1');
-    const pages = await core.context.store.pages.forIncident(incident.id);
+    const pages = await harness.core.context.store.pages.forIncident(incident.id);
     expect(pages.some((p) => p.role === 'comms' && p.userId === 'cat')).toBe(true);
   });
 });
@@ -105,14 +88,14 @@ describe('notes, decisions, action items', () => {
     await run('action Add drift monitor on new categories owner=@bo due=2026-11-26');
     await run('action Write the post-incident review owner=@ana due=2026-12-20');
     expect((await run('actions mine')).text).toBe('2. [open] Write the post-incident review (owner @ana, due 2026-12-20)');
-    core.clock.advance(48 * HOUR);
+    harness.core.clock.advance(48 * HOUR);
     expect((await run('actions overdue')).text).toBe('1. [OVERDUE] Add drift monitor on new categories (owner @bo, due 2026-11-26)');
     expect((await run('action done 1')).text).toMatch(/done \(after its due date\)/);
     expect((await run('action done 1')).text).toMatch(/already done/);
     expect((await run('action done 9')).text).toMatch(/no action item 9/);
     expect((await run('action done 2')).text).toBe('Action item 2 done: Write the post-incident review');
     expect((await run('actions')).text).toMatch(/1\. \[done 2026-11-27 .*\n2\. \[done/);
-    core.clock.advance(-48 * HOUR);
+    harness.core.clock.advance(-48 * HOUR);
   });
 });
 
@@ -121,13 +104,13 @@ describe('ticking', () => {
     const { incident, run } = await declare('sev2 Model drift on search ranking');
     expect((await run('tick 2', 'bo')).text).toMatch(/^Step 2 ticked: /);
     expect((await run('tick 2', 'bo')).text).toBe('Step 2 was already ticked.');
-    let step = (await core.context.store.steps.list(incident.id)).find((s) => s.number === 2)!;
+    let step = (await harness.core.context.store.steps.list(incident.id)).find((s) => s.number === 2)!;
     expect(step.doneBy).toBe('bo');
-    expect(step.doneAt).toEqual(core.clock.now());
+    expect(step.doneAt).toEqual(harness.core.clock.now());
     await run('untick 2');
-    step = (await core.context.store.steps.list(incident.id)).find((s) => s.number === 2)!;
+    step = (await harness.core.context.store.steps.list(incident.id)).find((s) => s.number === 2)!;
     expect(step.doneAt).toBeNull();
-    const kinds = (await core.context.store.events.forIncident(incident.id)).map((e) => e.kind);
+    const kinds = (await harness.core.context.store.events.forIncident(incident.id)).map((e) => e.kind);
     expect(kinds.filter((k) => k === 'step_ticked' || k === 'step_unticked')).toEqual(['step_ticked', 'step_unticked']);
     expect((await run('tick 99')).text).toMatch(/no step 99; steps are numbered 1 to \d+/);
   });
@@ -135,7 +118,7 @@ describe('ticking', () => {
   it('loses no tick when many people tick at once', async () => {
     const { incident, run } = await declare('sev2 Drift across all regions');
     await Promise.all([1, 2, 3, 4, 5, 6].map((n) => run(`tick ${n}`, `user${n}`)));
-    const done = (await core.context.store.steps.list(incident.id)).filter((s) => s.doneAt).map((s) => [s.number, s.doneBy]);
+    const done = (await harness.core.context.store.steps.list(incident.id)).filter((s) => s.doneAt).map((s) => [s.number, s.doneBy]);
     expect(done).toEqual([1, 2, 3, 4, 5, 6].map((n) => [n, `user${n}`]));
   });
 });
@@ -143,11 +126,11 @@ describe('ticking', () => {
 describe('list', () => {
   it('shows open incidents worst first and hides private titles from outsiders', async () => {
     await declare('sev1 Bot leaks another user\'s chat history', 'kim');
-    const listing = (await handleCommand(core.context, { ...general, userId: 'zed' }, '/incident list')).text;
+    const listing = (await handleCommand(harness.core.context, { ...general, userId: 'zed' }, '/incident list')).text;
     expect(listing).toMatch(/^\d+ open incidents:\nINC-\d+ SEV1/);
     expect(listing).toContain('(private incident)');
     expect(listing).not.toContain('leaks another user');
-    const own = (await handleCommand(core.context, { ...general, userId: 'kim' }, '/incident list')).text;
+    const own = (await handleCommand(harness.core.context, { ...general, userId: 'kim' }, '/incident list')).text;
     expect(own).toContain("Bot leaks another user's chat history");
   });
 });

@@ -1,73 +1,53 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handleCommand } from '../src/core/handle-command.js';
-import type { Actor } from '../src/core/context.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { createTestCore, type TestCore } from './support/core.js';
+import { general, useCoreHarness } from './support/harness.js';
 import { MINUTE } from './support/clock.js';
 
-let database: TestDatabase;
-let core: TestCore;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  core = await createTestCore(database);
-});
-afterAll(async () => database?.close());
-
-const general: Actor = { platform: 'console', userId: 'alice', channelId: 'general' };
-
-async function declare(text: string) {
-  const reply = await handleCommand(core.context, general, `/incident declare ${text}`);
-  expect(reply.incidentId, reply.text).toBeDefined();
-  const incident = (await core.context.store.incidents.get(reply.incidentId!))!;
-  const inChannel: Actor = { ...general, channelId: incident.channelId! };
-  const run = (command: string, who = 'alice') => handleCommand(core.context, { ...inChannel, userId: who }, `/incident ${command}`);
-  const load = async () => (await core.context.store.incidents.get(incident.id))!;
-  return { reply, incident, run, load };
-}
+const harness = useCoreHarness();
+const declare = (text: string, who?: string) => harness.declare(text, who);
 
 describe('incident lifecycle', () => {
   it('moves forward through every state and stamps each with its time and an event', async () => {
     const { run, load, incident } = await declare('sev2 Recommender serves stale results');
-    core.clock.advance(5 * MINUTE);
+    harness.core.clock.advance(5 * MINUTE);
     expect((await run('triage')).text).toBe('Triaged.');
-    core.clock.advance(10 * MINUTE);
+    harness.core.clock.advance(10 * MINUTE);
     await run('contain');
-    core.clock.advance(60 * MINUTE);
+    harness.core.clock.advance(60 * MINUTE);
     await run('resolve');
-    core.clock.advance(MINUTE);
+    harness.core.clock.advance(MINUTE);
     await run('close');
     const closed = await load();
     expect(closed.state).toBe('closed');
     expect(closed.triagedAt!.getTime() - closed.detectedAt.getTime()).toBe(5 * MINUTE);
     expect(closed.containedAt!.getTime() - closed.detectedAt.getTime()).toBe(15 * MINUTE);
     expect(closed.resolvedAt!.getTime() - closed.detectedAt.getTime()).toBe(75 * MINUTE);
-    const changes = (await core.context.store.events.forIncident(incident.id)).filter((e) => e.kind === 'state_changed');
+    const changes = (await harness.core.context.store.events.forIncident(incident.id)).filter((e) => e.kind === 'state_changed');
     expect(changes.map((e) => e.payload.to)).toEqual(['triaged', 'contained', 'resolved', 'closed']);
   });
 
   it('stamps skipped states with the same time when jumping ahead', async () => {
     const { run, load, incident } = await declare('sev3 Classifier drifting on new traffic');
-    core.clock.advance(30 * MINUTE);
+    harness.core.clock.advance(30 * MINUTE);
     const reply = await run('resolve');
     expect(reply.text).toContain('also stamped triaged, contained');
     const resolved = await load();
     expect(resolved.state).toBe('resolved');
     expect(resolved.triagedAt).toEqual(resolved.resolvedAt);
     expect(resolved.containedAt).toEqual(resolved.resolvedAt);
-    const change = (await core.context.store.events.forIncident(incident.id)).find((e) => e.kind === 'state_changed')!;
+    const change = (await harness.core.context.store.events.forIncident(incident.id)).find((e) => e.kind === 'state_changed')!;
     expect(change.payload).toMatchObject({ from: 'declared', to: 'resolved', skipped: ['triaged', 'contained'] });
   });
 
   it('accepts a backdated time and records when it happened apart from when it was recorded', async () => {
     const { run, load, incident } = await declare('sev2 Chatbot leaks another customer\'s order history started=-2h detected=-90m');
     const declared = await load();
-    expect(core.clock.now().getTime() - declared.impactStartedAt.getTime()).toBe(120 * MINUTE);
-    expect(core.clock.now().getTime() - declared.detectedAt.getTime()).toBe(90 * MINUTE);
+    expect(harness.core.clock.now().getTime() - declared.impactStartedAt.getTime()).toBe(120 * MINUTE);
+    expect(harness.core.clock.now().getTime() - declared.detectedAt.getTime()).toBe(90 * MINUTE);
     await run('triage at=-60m');
     const triaged = await load();
-    expect(core.clock.now().getTime() - triaged.triagedAt!.getTime()).toBe(60 * MINUTE);
-    const event = (await core.context.store.events.forIncident(incident.id)).find((e) => e.kind === 'state_changed')!;
+    expect(harness.core.clock.now().getTime() - triaged.triagedAt!.getTime()).toBe(60 * MINUTE);
+    const event = (await harness.core.context.store.events.forIncident(incident.id)).find((e) => e.kind === 'state_changed')!;
     expect(event.recordedAt.getTime() - event.occurredAt.getTime()).toBe(60 * MINUTE);
   });
 
@@ -75,7 +55,7 @@ describe('incident lifecycle', () => {
     const { run, load } = await declare('sev3 Eval score dropped on summarisation detected=-30m');
     const before = await load();
     expect((await run('triage at=-45m')).text).toMatch(/before the incident's previous state/);
-    const future = new Date(core.clock.now().getTime() + 10 * MINUTE).toISOString();
+    const future = new Date(harness.core.clock.now().getTime() + 10 * MINUTE).toISOString();
     expect((await run(`triage at=${future}`)).text).toMatch(/in the future/);
     expect(await load()).toEqual(before);
     await run('contain');
@@ -87,14 +67,14 @@ describe('incident lifecycle', () => {
   it('reopens a resolved incident as an event and clears the later stamps', async () => {
     const { run, load, incident } = await declare('sev3 Drift alarm on fraud model');
     await run('triage');
-    core.clock.advance(MINUTE);
+    harness.core.clock.advance(MINUTE);
     await run('resolve');
     expect((await run('reopen')).text).toMatch(/triaged again/);
     const reopened = await load();
     expect(reopened.state).toBe('triaged');
     expect(reopened.resolvedAt).toBeNull();
     expect(reopened.triagedAt).not.toBeNull();
-    expect((await core.context.store.events.forIncident(incident.id)).some((e) => e.kind === 'incident_reopened')).toBe(true);
+    expect((await harness.core.context.store.events.forIncident(incident.id)).some((e) => e.kind === 'incident_reopened')).toBe(true);
     expect((await run('reopen')).text).toMatch(/still open/);
   });
 
@@ -114,18 +94,18 @@ describe('incident lifecycle', () => {
     expect((await run('sev 1')).text).toMatch(/SEV3.*SEV1/);
     expect((await load()).severity).toBe('sev1');
     expect((await run('sev 1')).text).toMatch(/already/);
-    const events = await core.context.store.events.forIncident(incident.id);
+    const events = await harness.core.context.store.events.forIncident(incident.id);
     expect(events.filter((e) => e.kind === 'severity_changed').map((e) => e.payload)).toEqual([{ from: 'sev3', to: 'sev1' }]);
   });
 
   it('refuses detection before impact start at declaration', async () => {
-    const reply = await handleCommand(core.context, general, '/incident declare sev2 Something odd started=-10m detected=-20m');
+    const reply = await handleCommand(harness.core.context, general, '/incident declare sev2 Something odd started=-10m detected=-20m');
     expect(reply.text).toMatch(/before started=/);
     expect(reply.incidentId).toBeUndefined();
   });
 
   it('answers incident commands outside an incident channel with where to go', async () => {
-    const reply = await handleCommand(core.context, general, '/incident triage');
+    const reply = await handleCommand(harness.core.context, general, '/incident triage');
     expect(reply.text).toMatch(/works in an incident's channel/);
   });
 });

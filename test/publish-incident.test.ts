@@ -1,38 +1,29 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { handleCommand } from '../src/core/handle-command.js';
 import { stepsFromPlaybook } from '../src/core/incident/declare-incident.js';
 import { resumeUnfinishedIncidents } from '../src/core/incident/resume-incidents.js';
 import { buildChecklistCards } from '../src/core/checklist/checklist-card.js';
 import { cardToText } from '../src/adapters/console/render.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { createTestCore, type TestCore } from './support/core.js';
+import { general, useCoreHarness } from './support/harness.js';
 
-let database: TestDatabase;
-let core: TestCore;
+const harness = useCoreHarness();
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  core = await createTestCore(database);
-});
-afterAll(async () => database?.close());
-
-const general = { platform: 'console', userId: 'ana', channelId: 'general' };
 
 describe('publishing an incident', () => {
   it('adds a suffix when the channel name is taken', async () => {
-    await core.chat.createChannel({ name: 'inc-20261125-drift-on-pricing-model', private: false, topic: 'someone else', members: [] });
-    const reply = await handleCommand(core.context, general, '/incident declare sev3 Drift on pricing model');
-    const incident = (await core.context.store.incidents.get(reply.incidentId!))!;
+    await harness.core.chat.createChannel({ name: 'inc-20261125-drift-on-pricing-model', private: false, topic: 'someone else', members: [] });
+    const reply = await handleCommand(harness.core.context, general, '/incident declare sev3 Drift on pricing model');
+    const incident = (await harness.core.context.store.incidents.get(reply.incidentId!))!;
     expect(incident.channelName).toBe('inc-20261125-drift-on-pricing-model-2');
     expect(reply.text).toContain('#inc-20261125-drift-on-pricing-model-2');
   });
 
   it('finishes the channel, cards and pages a stopped process left undone', async () => {
-    await handleCommand(core.context, general, '/incident oncall ml-engineer @mia');
+    await handleCommand(harness.core.context, general, '/incident oncall ml-engineer @mia');
     // What the database holds when a process stops right after the declaration committed.
-    const now = core.clock.now();
-    const playbook = core.context.playbooks.get('model-drift')!;
-    const incident = await core.context.store.transaction(async (store) => {
+    const now = harness.core.clock.now();
+    const playbook = harness.core.context.playbooks.get('model-drift')!;
+    const incident = await harness.core.context.store.transaction(async (store) => {
       const created = await store.incidents.create({
         title: 'Recall fell on the fraud model',
         description: '',
@@ -53,27 +44,27 @@ describe('publishing an incident', () => {
       await store.pages.create({ incidentId: created.id, role: 'ml-engineer', userId: 'mia', createdAt: now });
       return created;
     });
-    const printedBefore = core.printed.length;
+    const printedBefore = harness.core.printed.length;
 
-    expect(await resumeUnfinishedIncidents(core.context)).toBe(1);
-    const finished = (await core.context.store.incidents.get(incident.id))!;
+    expect(await resumeUnfinishedIncidents(harness.core.context)).toBe(1);
+    const finished = (await harness.core.context.store.incidents.get(incident.id))!;
     expect(finished.channelName).toBe('inc-20261125-recall-fell-on-the-fraud-model');
-    const messages = await core.context.store.messages.forIncident(incident.id);
+    const messages = await harness.core.context.store.messages.forIncident(incident.id);
     expect(messages.map((m) => m.purpose).sort()).toEqual(['checklist', 'header']);
-    expect((await core.context.store.pages.forIncident(incident.id)).map((p) => p.status)).toEqual(['sent']);
-    expect(core.printed.slice(printedBefore).join('\n')).toContain('[DM to @mia]');
+    expect((await harness.core.context.store.pages.forIncident(incident.id)).map((p) => p.status)).toEqual(['sent']);
+    expect(harness.core.printed.slice(printedBefore).join('\n')).toContain('[DM to @mia]');
 
     // A second run finds nothing left to do.
-    expect(await resumeUnfinishedIncidents(core.context)).toBe(0);
+    expect(await resumeUnfinishedIncidents(harness.core.context)).toBe(0);
   });
 });
 
 describe('checklist cards', () => {
   it('split long checklists across cards without losing or reordering a step', async () => {
-    const playbook = core.context.playbooks.get('prompt-injection')!;
-    const reply = await handleCommand(core.context, general, '/incident declare sev3 prompt-injection Injection via support tickets');
-    const incident = (await core.context.store.incidents.get(reply.incidentId!))!;
-    const steps = await core.context.store.steps.list(incident.id);
+    const playbook = harness.core.context.playbooks.get('prompt-injection')!;
+    const reply = await handleCommand(harness.core.context, general, '/incident declare sev3 prompt-injection Injection via support tickets');
+    const incident = (await harness.core.context.store.incidents.get(reply.incidentId!))!;
+    const steps = await harness.core.context.store.steps.list(incident.id);
     const cards = buildChecklistCards({ incident, playbook, steps, mention: (u) => `@${u}`, timeZone: 'UTC', maxItemsPerCard: 10 });
     expect(cards.length).toBe(Math.ceil(steps.length / 10));
     const items = cards.flatMap((c) => (c.checklist ?? []).flatMap((g) => g.items));
@@ -84,11 +75,11 @@ describe('checklist cards', () => {
   });
 
   it('render as text with ticks, owners and who ticked', async () => {
-    const reply = await handleCommand(core.context, general, '/incident declare sev3 model-drift Drift snapshot');
-    const incident = (await core.context.store.incidents.get(reply.incidentId!))!;
-    await handleCommand(core.context, { ...general, channelId: incident.channelId! }, '/incident tick 1');
-    const playbook = core.context.playbooks.get('model-drift')!;
-    const steps = await core.context.store.steps.list(incident.id);
+    const reply = await handleCommand(harness.core.context, general, '/incident declare sev3 model-drift Drift snapshot');
+    const incident = (await harness.core.context.store.incidents.get(reply.incidentId!))!;
+    await handleCommand(harness.core.context, { ...general, channelId: incident.channelId! }, '/incident tick 1');
+    const playbook = harness.core.context.playbooks.get('model-drift')!;
+    const steps = await harness.core.context.store.steps.list(incident.id);
     const [card] = buildChecklistCards({ incident: { ...incident, id: 1 }, playbook, steps, mention: (u) => `@${u}`, timeZone: 'UTC' });
     expect(cardToText(card!)).toMatchSnapshot();
   });
