@@ -1,13 +1,13 @@
 import type { Card } from '../cards/card.js';
 import { buildChecklistCards } from '../checklist/checklist-card.js';
 import type { CoreContext } from '../context.js';
-import { ROLES } from '../domain.js';
 import { AppError, isAppError } from '../errors.js';
 import type { ChatPlatform } from '../ports/chat-platform.js';
 import { compactDate } from '../time/time-input.js';
 import { buildHeaderCard, incidentRef } from './header-card.js';
-import type { BoundMessage, Incident, Page } from './incident.js';
+import type { BoundMessage, Incident } from './incident.js';
 import { channelSlug } from './channel-name.js';
+import { deliverPendingPages } from '../roles/deliver-pages.js';
 
 export function platformFor(context: CoreContext, incident: Pick<Incident, 'platform'>): ChatPlatform {
   const platform = context.platforms.get(incident.platform);
@@ -25,6 +25,13 @@ async function recordFailure(context: CoreContext, incident: Incident, effect: s
     actor: 'bot',
     occurredAt: context.clock.now(),
   });
+  // Visible in the channel too when there is one; if even that post fails, the event stands.
+  if (incident.channelId) {
+    await context.platforms
+      .get(incident.platform)
+      ?.postText(incident.channelId, `:warning: Could not ${effect}: ${message}. The bot tries again on the next update or restart.`)
+      .catch(() => undefined);
+  }
 }
 
 async function createChannel(context: CoreContext, incident: Incident, platform: ChatPlatform): Promise<Incident> {
@@ -32,8 +39,9 @@ async function createChannel(context: CoreContext, incident: Incident, platform:
   const roles = await context.store.roles.forIncident(incident.id);
   const members = [...new Set([incident.declaredBy, ...roles.map((r) => r.userId)])];
   const topic = `${incidentRef(incident)} ${incident.severity.toUpperCase()}: ${incident.title}`.slice(0, 250);
-  for (let attempt = 1; ; attempt++) {
-    const name = attempt === 1 ? base : `${base.slice(0, 76)}-${attempt}`;
+  // On name_taken the incident number makes the name unique; a random tail covers names taken by hand.
+  const candidates = [base, `${base}-${incident.id}`, ...Array.from({ length: 4 }, () => `${base}-${incident.id}-${Math.random().toString(36).slice(2, 6)}`)];
+  for (const [attempt, name] of candidates.entries()) {
     try {
       const channel = await platform.createChannel({ name, private: incident.private, topic, members });
       return await context.store.transaction(async (store) => {
@@ -49,7 +57,7 @@ async function createChannel(context: CoreContext, incident: Incident, platform:
         return updated;
       });
     } catch (error) {
-      if (isAppError(error, 'channel_name_taken') && attempt < 20) continue;
+      if (isAppError(error, 'channel_name_taken') && attempt < candidates.length - 1) continue;
       throw error;
     }
   }
@@ -110,60 +118,9 @@ export async function refreshCards(context: CoreContext, incidentId: number): Pr
   if (stale.length > 0) await context.store.messages.unbind(incident.id, 'checklist', checklist.length);
 }
 
-export function pageCard(incident: Incident, page: Page, platform: ChatPlatform): Card {
-  const role = ROLES[page.role];
-  return {
-    title: `You are paged as ${role.name} for ${incidentRef(incident)} (${incident.severity.toUpperCase()})`,
-    sections: [
-      { text: incident.title },
-      { heading: 'Your role', text: `${role.name}: ${role.responsibleFor}.` },
-      { text: `Join ${incident.channelName ? `#${incident.channelName}` : 'the incident channel'} and acknowledge.` },
-    ],
-    actions: [{ id: 'page:ack', label: 'Acknowledge', value: `${incident.id}:${page.id}`, style: 'primary' }],
-    context: [`Paged by the incident bot on behalf of ${platform.mention(incident.declaredBy)}.`],
-  };
-}
-
-/** Sends every page still pending; a page that fails is an event and a message in the channel. */
-export async function deliverPendingPages(context: CoreContext, incidentId: number): Promise<void> {
-  const incident = await context.store.incidents.get(incidentId);
-  if (!incident) return;
-  const platform = platformFor(context, incident);
-  const pending = (await context.store.pages.forIncident(incidentId)).filter((p) => p.status === 'pending');
-  for (const page of pending) {
-    try {
-      await platform.sendDirect(page.userId, pageCard(incident, page, platform));
-      await context.store.transaction(async (store) => {
-        await store.pages.setStatus(page.id, 'sent', context.clock.now());
-        await store.events.append({
-          incidentId,
-          kind: 'page_sent',
-          payload: { page_id: page.id, role: page.role, user: page.userId, via: platform.name },
-          actor: 'bot',
-          occurredAt: context.clock.now(),
-          idempotencyKey: `page-sent:${page.id}`,
-        });
-      });
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      await context.store.transaction(async (store) => {
-        await store.pages.setStatus(page.id, 'failed', context.clock.now(), message);
-        await store.events.append({
-          incidentId,
-          kind: 'page_failed',
-          payload: { page_id: page.id, role: page.role, user: page.userId, error: message },
-          actor: 'bot',
-          occurredAt: context.clock.now(),
-        });
-      });
-      if (incident.channelId) {
-        await platform
-          .postText(incident.channelId, `:warning: The page to ${platform.mention(page.userId)} (${ROLES[page.role].name}) did not go out: ${message}. Try \`/incident page ${page.role}\` again.`)
-          .catch((postError: unknown) => context.logger.error({ incidentId, err: String(postError) }, 'could not report a failed page'));
-      }
-    }
-  }
-}
+// Paging lives in roles/ behind the Pager port; re-exported for the callers that import it from here.
+export { pageCard } from '../roles/page-card.js';
+export { deliverPendingPages };
 
 /**
  * Finishes whatever side effects of an incident are still outstanding: the channel, the cards, the

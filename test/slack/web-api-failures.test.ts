@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { resumeUnfinishedIncidents } from '../../src/core/incident/resume-incidents.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
+import { incidentMessages } from './support.js';
+
+let database: TestDatabase;
+let h: SlackHarness;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  h = await startSlackHarness(database);
+});
+beforeEach(() => h.fake.clearFailures());
+afterAll(async () => {
+  await h?.close();
+  await database?.close();
+});
+
+async function incidentFrom(reply: Record<string, unknown> | undefined) {
+  const id = Number(/INC-(\d+)/.exec(String(reply?.text))?.[1]);
+  return (await h.app.context.store.incidents.get(id))!;
+}
+
+describe('when the Slack Web API fails', () => {
+  it('adds a suffix when the channel name is taken', async () => {
+    await h.command('declare sev3 Ranking model drifts');
+    const { replies } = await h.command('declare sev3 Ranking model drifts');
+    const second = await incidentFrom(replies[0]);
+    expect(second.channelName).toBe('inc-20261125-ranking-model-drifts-2');
+    const creates = h.fake.callsTo('conversations.create').slice(-2);
+    expect(creates.map((c) => [c.args.name, c.outcome])).toEqual([
+      ['inc-20261125-ranking-model-drifts', 'name_taken'],
+      ['inc-20261125-ranking-model-drifts-2', 'ok'],
+    ]);
+    expect(String(replies[0]!.text)).toContain('#inc-20261125-ranking-model-drifts-2');
+  });
+
+  it('waits out a 429 for the Retry-After seconds and then succeeds', async () => {
+    h.fake.fail('chat.postMessage', { status: 429, retryAfter: 1 });
+    const { replies } = await h.command('declare sev3 Classifier latency doubles');
+    const incident = await incidentFrom(replies[0]);
+    const posts = h.fake.callsTo('chat.postMessage').filter((c) => c.args.channel === incident.channelId);
+    expect(posts[0]!.outcome).toBe('http 429');
+    expect(posts[1]!.outcome).toBe('ok');
+    expect(posts[1]!.at - posts[0]!.at).toBeGreaterThanOrEqual(1000);
+    expect(incidentMessages(h, incident.channelId!).header()).toBeDefined();
+    const failures = (await h.app.context.store.events.forIncident(incident.id)).filter((e) => e.kind === 'side_effect_failed');
+    expect(failures).toEqual([]);
+  });
+
+  it('reports a 500 on channel creation to the declarer, records it, and finishes the incident on restart', async () => {
+    h.fake.fail('conversations.create', { status: 500 }, 3);
+    const { replies } = await h.command('declare sev2 data-leakage Support bot reveals other customers emails');
+    expect(replies[0]).toMatchObject({ response_type: 'ephemeral' });
+    expect(String(replies[0]!.text)).toContain('Slack answered HTTP 500 to conversations.create');
+    const [stuck] = await h.app.context.store.incidents.list({ open: true, limit: 100 }).then((all) => all.filter((i) => i.title.includes('other customers')));
+    expect(stuck!.channelId).toBeNull();
+    const events = await h.app.context.store.events.forIncident(stuck!.id);
+    expect(events.find((e) => e.kind === 'side_effect_failed')?.payload).toMatchObject({ effect: 'create channel', error: 'Slack answered HTTP 500 to conversations.create' });
+
+    await resumeUnfinishedIncidents(h.app.context);
+    const finished = (await h.app.context.store.incidents.get(stuck!.id))!;
+    expect(finished.channelName).toBe('inc-20261125-support-bot-reveals-other');
+    const channel = h.fake.channels.get(finished.channelId!)!;
+    expect(channel.pins.size).toBe(1);
+    expect(incidentMessages(h, channel.id).checklists().length).toBeGreaterThan(0);
+  });
+
+  it('turns a 500 on a card update into an event and a message in the channel, and the next update heals the card', async () => {
+    const first = await h.command('declare sev3 Summariser invents citations', { wait: true });
+    const incident = await incidentFrom(first.replies[0]);
+    h.fake.fail('chat.update', { status: 500 }, 3);
+    await h.command('triage', { channel: incident.channelId! });
+    const events = await h.app.context.store.events.forIncident(incident.id);
+    expect(events.some((e) => e.kind === 'side_effect_failed' && e.payload.error === 'Slack answered HTTP 500 to chat.update')).toBe(true);
+    const warning = h.fake.messagesIn(incident.channelId!).find((m) => m.text.startsWith(':warning: Could not update header card'));
+    expect(warning?.text).toContain('Slack answered HTTP 500 to chat.update');
+    expect(JSON.stringify(incidentMessages(h, incident.channelId!).header().blocks)).not.toContain('Triaged');
+
+    await h.command('contain', { channel: incident.channelId! });
+    expect(JSON.stringify(incidentMessages(h, incident.channelId!).header().blocks)).toContain('Contained');
+  });
+});
