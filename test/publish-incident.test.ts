@@ -14,8 +14,8 @@ describe('publishing an incident', () => {
     await harness.core.chat.createChannel({ name: 'inc-20261125-drift-on-pricing-model', private: false, topic: 'someone else', members: [] });
     const reply = await handleCommand(harness.core.context, general, '/incident declare sev3 Drift on pricing model');
     const incident = (await harness.core.context.store.incidents.get(reply.incidentId!))!;
-    expect(incident.channelName).toBe('inc-20261125-drift-on-pricing-model-2');
-    expect(reply.text).toContain('#inc-20261125-drift-on-pricing-model-2');
+    expect(incident.channelName).toBe(`inc-20261125-drift-on-pricing-model-${incident.id}`);
+    expect(reply.text).toContain(`#inc-20261125-drift-on-pricing-model-${incident.id}`);
   });
 
   it('finishes the channel, cards and pages a stopped process left undone', async () => {

@@ -61,6 +61,7 @@ async function createChannel(context: CoreContext, incident: Incident, platform:
       throw error;
     }
   }
+  throw new AppError('channel_name_taken', `every name tried for ${incidentRef(incident)}'s channel is taken`);
 }
 
 export async function incidentCards(context: CoreContext, incident: Incident, platform: ChatPlatform): Promise<{ header: Card; checklist: Card[] }> {
