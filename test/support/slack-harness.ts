@@ -23,6 +23,8 @@ export interface SlackHarness {
   /** Sends a block action on a message the bot posted. */
   act(message: StoredMessage, action: Record<string, unknown>, options?: { user?: string; triggerId?: string }): Promise<{ status: number; replies: Record<string, unknown>[] }>;
   submit(view: { id: string; callback_id: string; private_metadata: string; values: Record<string, Record<string, unknown>> }, user?: string): Promise<{ status: number; body: string }>;
+  /** Sends any interaction payload as Slack would. */
+  interact(payload: Record<string, unknown>): Promise<{ status: number; body: string }>;
   close(): Promise<void>;
 }
 
@@ -90,6 +92,12 @@ export async function startSlackHarness(database: DatabaseHandle, options: { ret
     },
     async submit(view, user = 'UALICE') {
       const response = await postSigned(eventsUrl, interactionBody(viewSubmission({ user, view })));
+      const body = await response.text();
+      await slack.drain();
+      return { status: response.status, body };
+    },
+    async interact(payload) {
+      const response = await postSigned(eventsUrl, interactionBody(payload));
       const body = await response.text();
       await slack.drain();
       return { status: response.status, body };

@@ -30,7 +30,8 @@ export const CHECKLIST_ITEMS_PER_MESSAGE = 20;
 
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
-  return `${text.slice(0, max - 1).trimEnd()}…`;
+  // Never leave half an escape (`&am`) or half a mention (`<@U12`) at the cut.
+  return `${text.slice(0, max - 1).replace(/&[a-z]*$|<[^>]*$/, '').trimEnd()}…`;
 }
 
 /** Escapes `&`, `<`, `>` in free text but keeps Slack's own tokens (`<@U1>`, `<#C1>`, `<!here>`, links). */
