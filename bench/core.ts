@@ -16,7 +16,7 @@ const TITLES = [
   'Chatbot shows other customers\' invoices',
   'Fraud model precision dropping, PSI alarm',
   'Assistant gave dangerous medical advice',
-  'Recommender serves stale results',
+  'Recommender quality decline after retrain',
 ];
 const silent = { info() {}, warn() {}, error() {} };
 
