@@ -9,8 +9,11 @@ import { systemClock, type Clock } from './core/time/time-input.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { KyselyStore } from './db/store.js';
+import { registerApiRoutes } from './http/api/routes.js';
 import { HttpServer } from './http/server.js';
 import { projectRoot } from './project-root.js';
+import type { Scheduler } from './scheduler/scheduler.js';
+import { createScheduler } from './scheduler/start-scheduler.js';
 
 export interface App {
   context: CoreContext;
@@ -18,6 +21,8 @@ export interface App {
   http: HttpServer;
   /** Registers a running chat edge so incidents declared there can be published. */
   addPlatform(platform: ChatPlatform): void;
+  /** Starts the digest and reminder schedules (after the chat edge is added); returns the jobs caught up. */
+  startSchedules(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -58,6 +63,8 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     logger,
   };
   const http = new HttpServer((error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'http handler failed'));
+  registerApiRoutes(http, context, { token: config.API_TOKEN });
+  let scheduler: Scheduler | undefined;
   return {
     context,
     database,
@@ -65,7 +72,14 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     addPlatform(platform) {
       platforms.set(platform.name, platform);
     },
+    async startSchedules() {
+      scheduler ??= createScheduler(context, database.db, { digestCron: config.DIGEST_CRON, digestChannel: config.DIGEST_CHANNEL, reminderCron: config.REMINDER_CRON });
+      const caughtUp = await scheduler.start();
+      if (caughtUp.length) logger.info({ caughtUp }, 'made scheduled runs missed while the bot was down');
+      return caughtUp;
+    },
     async close() {
+      await scheduler?.stop();
       await http.close();
       if (!options.database) await database.close();
     },

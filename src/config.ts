@@ -1,3 +1,4 @@
+import cron from 'node-cron';
 import { z } from 'zod';
 
 const optionalSecret = z.string().min(1).optional();
@@ -21,6 +22,9 @@ export const configSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     BOT_TIMEZONE: z.string().refine(isTimeZone, 'an IANA time zone name such as Europe/Berlin').default('UTC'),
     API_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'at least 16 characters').optional()),
+    DIGEST_CRON: z.string().refine((v) => cron.validate(v), 'a cron expression such as "0 9 * * 1" (Monday 09:00)').default('0 9 * * 1'),
+    DIGEST_CHANNEL: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+    REMINDER_CRON: z.string().refine((v) => cron.validate(v), 'a cron expression such as "0 9 * * 1-5" (weekdays 09:00)').default('0 9 * * 1-5'),
     PLAYBOOKS_DIR: z.string().min(1).optional(),
     CHAT: z.enum(['auto', 'console', 'slack', 'teams', 'none']).default('auto'),
     CONSOLE_USER: z.string().regex(/^[\w.-]+$/, 'a user name of letters, digits, dots or hyphens').optional(),

@@ -1,4 +1,5 @@
 import { userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
 import { chatEdge, ConfigError, loadConfig } from './config.js';
 import { createApp, resume } from './app.js';
 import { createLogger } from './logger.js';
@@ -39,9 +40,10 @@ async function main(): Promise<void> {
 
   if (consoleMode) {
     const print = (text: string) => process.stdout.write(`${text}\n`);
-    const chat = new ConsoleChat(print);
+    const chat = new ConsoleChat(print, join(resolve(config.DATA_DIR), 'files'));
     app.addPlatform(chat);
     await resume(app);
+    await app.startSchedules();
     app.http.ready = true;
     if (port) logger.info({ port }, 'HTTP listening');
     const session = new ConsoleSession(app.context, chat, print, config.CONSOLE_USER ?? safeUserName());
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
     logger.error({ edge }, `the ${edge} edge is not built yet; run without chat settings for the console`);
     await shutdown(1);
   }
+  await app.startSchedules();
   app.http.ready = true;
   logger.info({ port }, 'HTTP listening without a chat edge');
 }

@@ -10,6 +10,7 @@ import { incidentCards, platformFor } from './incident/publish-incident.js';
 import { listIncidents } from './incident/list-incidents.js';
 import { addNote, recordDecision } from './incident/record-note.js';
 import { showTimeline } from './incident/timeline.js';
+import { showMetrics } from './metrics/show-metrics.js';
 import { changePlaybook } from './playbook/change-playbook.js';
 import { privateReply, type Reply } from './reply.js';
 import { addActionItem, completeActionItem, listActionItems } from './review/action-items.js';
@@ -17,7 +18,7 @@ import { assignRole, pageRole } from './roles/assign-role.js';
 import { setRoster, showRoster } from './roles/roster.js';
 import { resolveTime } from './time/time-input.js';
 
-type IncidentCommand = Exclude<Command, { kind: 'help' | 'list' | 'declare' | 'oncall-set' | 'oncall-show' }>;
+type IncidentCommand = Exclude<Command, { kind: 'help' | 'list' | 'declare' | 'oncall-set' | 'oncall-show' | 'metrics' }>;
 
 async function incidentInChannel(context: CoreContext, actor: Actor, command: IncidentCommand): Promise<number> {
   const incident = await context.store.incidents.findByChannel(actor.platform, actor.channelId);
@@ -82,6 +83,8 @@ async function runCommand(context: CoreContext, actor: Actor, command: Command):
       return setRoster(context, actor, command.role, command.users, platform);
     case 'oncall-show':
       return showRoster(context, platform);
+    case 'metrics':
+      return showMetrics(context, actor, command.period);
     default:
       return runIncidentCommand(context, actor, command);
   }

@@ -1,7 +1,10 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Card } from '../../core/cards/card.js';
 import { AppError } from '../../core/errors.js';
 import type { MessageRef } from '../../core/incident/incident.js';
-import type { ChatPlatform } from '../../core/ports/chat-platform.js';
+import type { ChatPlatform, UploadedFile } from '../../core/ports/chat-platform.js';
 import { cardToText } from './render.js';
 
 interface ConsoleChannel {
@@ -21,7 +24,11 @@ export class ConsoleChat implements ChatPlatform {
   private readonly messages = new Map<string, { channelId: string; card: Card }>();
   private sequence = 0;
 
-  constructor(private readonly print: (text: string) => void) {
+  /** `filesDir`: where uploaded files (the digest chart) are written; the console prints their path. */
+  constructor(
+    private readonly print: (text: string) => void,
+    private readonly filesDir: string = join(tmpdir(), 'incident-bot-files'),
+  ) {
     this.channels.set('general', { id: 'general', private: false, topic: 'Declare incidents here', members: new Set() });
   }
 
@@ -71,6 +78,13 @@ export class ConsoleChat implements ChatPlatform {
     const id = `m${++this.sequence}`;
     this.print(`[DM to ${this.mention(userId)}] bot:\n${indent(cardToText(card))}`);
     return { id, channel: `dm-${userId}` };
+  }
+
+  async uploadFile(channelId: string, file: UploadedFile): Promise<void> {
+    await mkdir(this.filesDir, { recursive: true });
+    const path = join(this.filesDir, `${Date.now()}-${++this.sequence}-${file.filename.replace(/[^\w.-]/g, '_')}`);
+    await writeFile(path, file.data);
+    this.print(`[#${channelId}] bot uploaded ${file.title} (${file.mimeType}, ${file.data.length} bytes): ${path}`);
   }
 
   async pin(ref: MessageRef): Promise<void> {

@@ -1,4 +1,5 @@
 import { ROLE_IDS, isRoleId, isSeverity, type RoleId, type Severity } from '../domain.js';
+import { parsePeriod, PERIOD_HINT } from '../metrics/period.js';
 import { parseTimeInput, TIME_HINT, type TimeInput } from '../time/time-input.js';
 import { parseUser, splitOptions, words } from './tokens.js';
 import type { Command } from './types.js';
@@ -255,6 +256,19 @@ export const COMMANDS: readonly CommandSpec[] = [
       const filter = args.trim().toLowerCase() || 'all';
       if (filter !== 'all' && filter !== 'mine' && filter !== 'overdue') return { error: 'filter by mine or overdue, or nothing' };
       return { kind: 'actions', filter };
+    },
+  },
+  {
+    name: 'metrics',
+    usage: 'metrics [last-week|this-quarter|2026-Q3|<from>..<to>]',
+    summary: `response metrics beside the period before; without a period, the weekly digest (periods: ${PERIOD_HINT})`,
+    scope: 'anywhere',
+    parse(args) {
+      const tokens = words(args);
+      if (tokens.length === 0) return { kind: 'metrics' };
+      if (tokens.length > 1) return { error: `give one period: ${PERIOD_HINT}` };
+      const period = parsePeriod(tokens[0]!);
+      return 'error' in period ? period : { kind: 'metrics', period };
     },
   },
   {

@@ -1,6 +1,7 @@
 import type { RoleId, Severity } from '../domain.js';
 import type { TimeInput } from '../time/time-input.js';
 import type { TimedState } from '../incident/transitions.js';
+import type { PeriodSpec } from '../metrics/period.js';
 
 /** A user reference as chat platforms write it: Slack `<@U123>`/`<@U123|name>`, console `@alice`. */
 export type UserId = string;
@@ -33,7 +34,8 @@ export type Command =
   | { kind: 'actions'; filter: 'all' | 'mine' | 'overdue' }
   | { kind: 'action-done'; number: number }
   | { kind: 'oncall-set'; role: RoleId; users: UserId[] }
-  | { kind: 'oncall-show' };
+  | { kind: 'oncall-show' }
+  | { kind: 'metrics'; period?: PeriodSpec };
 
 export type CommandKind = Command['kind'];
 

@@ -76,7 +76,8 @@ export function trend(current: MetricValues, previous: MetricValues, key: Metric
   const now = headline(current, key);
   const before = headline(previous, key);
   if (before === null) return 'no earlier figure to compare';
-  const was = `was ${round1(before)}${unitOf(previous, key)}`;
+  const counted = key === 'incidents_per_quarter' || key === 'exercise_frequency';
+  const was = `was ${counted ? String(before) : round1(before)}${unitOf(previous, key)}`;
   if (now === null) return was;
   if (round1(now) === round1(before)) return `→ same (${was})`;
   const up = now > before;

@@ -17,6 +17,15 @@ export interface ChatPlatform {
   sendDirect(userId: string, card: Card): Promise<MessageRef>;
   /** Pin a message in its channel, where the platform supports it. */
   pin?(ref: MessageRef): Promise<void>;
+  /** Uploads a file (the digest chart) to a channel, where the platform supports files. */
+  uploadFile?(channelId: string, file: UploadedFile): Promise<void>;
   /** How a user is written in messages: Slack `<@U1>`, console `@alice`. */
   mention(userId: string): string;
+}
+
+export interface UploadedFile {
+  filename: string;
+  title: string;
+  data: Buffer;
+  mimeType: string;
 }
