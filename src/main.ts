@@ -5,6 +5,7 @@ import { createApp, resume } from './app.js';
 import { createLogger } from './logger.js';
 import { ConsoleChat } from './adapters/console/console-chat.js';
 import { ConsoleSession } from './adapters/console/console-session.js';
+import { startSlack } from './adapters/slack/app.js';
 
 /** Composition root: configuration, then the app, then the chat edge that was configured. */
 async function main(): Promise<void> {
@@ -31,7 +32,9 @@ async function main(): Promise<void> {
     return undefined;
   });
 
+  let stopEdge: (() => Promise<void>) | undefined;
   const shutdown = async (code: number) => {
+    await stopEdge?.().catch(() => undefined);
     await app.close().catch(() => undefined);
     process.exit(code);
   };
@@ -51,13 +54,28 @@ async function main(): Promise<void> {
     await shutdown(0);
     return;
   }
-  if (edge === 'slack' || edge === 'teams') {
+  if (edge === 'slack') {
+    const slack = await startSlack(
+      app,
+      {
+        botToken: config.SLACK_BOT_TOKEN!,
+        ...(config.SLACK_SIGNING_SECRET ? { signingSecret: config.SLACK_SIGNING_SECRET } : {}),
+        ...(config.SLACK_APP_TOKEN ? { appToken: config.SLACK_APP_TOKEN } : {}),
+        ...(config.SLACK_API_URL ? { apiUrl: config.SLACK_API_URL } : {}),
+      },
+      logger,
+    );
+    stopEdge = () => slack.stop();
+    await resume(app);
+    logger.info({ mode: slack.mode }, 'Slack edge ready');
+  }
+  if (edge === 'teams') {
     logger.error({ edge }, `the ${edge} edge is not built yet; run without chat settings for the console`);
     await shutdown(1);
   }
   await app.startSchedules();
   app.http.ready = true;
-  logger.info({ port }, 'HTTP listening without a chat edge');
+  logger.info({ port, edge }, 'HTTP listening');
 }
 
 function safeUserName(): string {
