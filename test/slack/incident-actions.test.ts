@@ -160,6 +160,17 @@ describe('clicks and commands in an incident channel', () => {
     expect(String(click.replies[0]!.text).length).toBeGreaterThan(0);
   });
 
+  it('posts the metrics digest and uploads its chart to the channel', async () => {
+    const { replies } = await h.command('metrics');
+    expect(replies[0]).toMatchObject({ response_type: 'in_channel' });
+    expect((replies[0]!.blocks as unknown[]).length).toBeGreaterThan(1);
+    const uploaded = [...h.fake.files.values()];
+    expect(uploaded).toHaveLength(1);
+    expect(uploaded[0]).toMatchObject({ channel: 'C0GENERAL', filename: expect.stringMatching(/\.png$/) });
+    expect(uploaded[0]!.bytes).toBeGreaterThanOrEqual(uploaded[0]!.length);
+    expect(h.fake.callsTo('files.completeUploadExternal')).toHaveLength(1);
+  });
+
   it('answers a command outside an incident channel with what to do instead', async () => {
     const { replies } = await h.command('triage');
     expect(replies[0]).toMatchObject({ response_type: 'ephemeral' });

@@ -48,6 +48,8 @@ export class FakeSlack {
   readonly messages = new Map<string, StoredMessage>();
   readonly ephemerals: Args[] = [];
   readonly views = new Map<string, Args>();
+  /** Files by id: announced (getUploadURLExternal), uploaded (bytes), shared (completeUploadExternal). */
+  readonly files = new Map<string, { filename: string; length: number; bytes?: number; title?: string; channel?: string }>();
   private readonly failures = new Map<string, Failure[]>();
   private server: Server | undefined;
   private sequence = 0;
@@ -108,8 +110,25 @@ export class FakeSlack {
     const url = new URL(req.url ?? '/', this.base);
     const respondMatch = /^\/respond\/(.+)$/.exec(url.pathname);
     if (respondMatch) {
-      this.responses.push({ id: respondMatch[1]!, body: JSON.parse(raw || '{}') as Args });
+      const body = JSON.parse(raw || '{}') as Args;
+      const refused = refuseBlocks(body.blocks);
+      if (refused) {
+        res.writeHead(400, { 'content-type': 'text/plain' }).end(refused.error);
+        return;
+      }
+      this.responses.push({ id: respondMatch[1]!, body });
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      return;
+    }
+    const uploadMatch = /^\/upload\/(.+)$/.exec(url.pathname);
+    if (uploadMatch) {
+      const file = this.files.get(uploadMatch[1]!);
+      if (!file) {
+        res.writeHead(404).end('not found');
+        return;
+      }
+      file.bytes = chunks.reduce((sum, c) => sum + c.length, 0);
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${file.bytes}`);
       return;
     }
     const method = url.pathname.replace(/^\/api\//, '');
@@ -220,6 +239,26 @@ export class FakeSlack {
         if (method === 'views.update' && !this.views.has(id)) return { ok: false, error: 'not_found' };
         this.views.set(id, view);
         return { ok: true, view: { ...view, id, hash: `h${this.sequence}` } };
+      }
+      case 'files.getUploadURLExternal': {
+        const length = Number(args.length);
+        if (!args.filename) return { ok: false, error: 'invalid_arguments' };
+        if (!(length > 0)) return { ok: false, error: 'invalid_arguments' };
+        const id = `F${String(++this.sequence).padStart(8, '0')}`;
+        this.files.set(id, { filename: String(args.filename), length });
+        return { ok: true, upload_url: `${this.base}/upload/${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal': {
+        const wanted = (args.files ?? []) as { id: string; title?: string }[];
+        const target = this.channels.get(String(args.channel_id ?? ''));
+        if (args.channel_id && !target) return { ok: false, error: 'channel_not_found' };
+        for (const { id, title } of wanted) {
+          const file = this.files.get(id);
+          if (!file || file.bytes === undefined) return { ok: false, error: 'file_not_found' };
+          file.title = title ?? file.filename;
+          if (target) file.channel = target.id;
+        }
+        return { ok: true, files: wanted.map((f) => ({ id: f.id, title: f.title })) };
       }
       default:
         return { ok: false, error: 'unknown_method' };

@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Card } from '../../core/cards/card.js';
 import type { MessageRef } from '../../core/incident/incident.js';
-import type { ChatPlatform } from '../../core/ports/chat-platform.js';
+import type { ChatPlatform, UploadedFile } from '../../core/ports/chat-platform.js';
 import { slackErrorCode, toAppError } from './errors.js';
 import { CHECKLIST_ITEMS_PER_MESSAGE, cardToBlocks } from './render.js';
 
@@ -81,6 +81,11 @@ export class SlackPlatform implements ChatPlatform {
         if (slackErrorCode(error) !== 'already_pinned') throw error;
       }
     });
+  }
+
+  /** files.getUploadURLExternal, the upload, then files.completeUploadExternal into the channel. */
+  async uploadFile(channelId: string, file: UploadedFile): Promise<void> {
+    await this.call('files.uploadV2', () => this.client.files.uploadV2({ channel_id: channelId, file: file.data, filename: file.filename, title: file.title }));
   }
 
   /** Private replies: only `userId` sees it, in the channel they acted in. */
