@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
@@ -11,6 +12,12 @@ import { migrate } from './db/migrate.js';
 import { KyselyStore } from './db/store.js';
 import { registerApiRoutes } from './http/api/routes.js';
 import { HttpServer } from './http/server.js';
+import { registerAlertsRoute } from './http/alerts-route.js';
+import { buildPagers } from './adapters/pager/build-pagers.js';
+import { timeToAcknowledge } from './core/metrics/mtta.js';
+import { startPagingLoop, type PagingLoop } from './core/roles/paging-loop.js';
+import { applyRosterFile, parseRosterFile } from './core/roles/roster-file.js';
+import { postPendingTriageCards } from './core/signals/triage.js';
 import { projectRoot } from './project-root.js';
 import type { Scheduler } from './scheduler/scheduler.js';
 import { createScheduler } from './scheduler/start-scheduler.js';
@@ -23,6 +30,8 @@ export interface App {
   addPlatform(platform: ChatPlatform): void;
   /** Starts the digest and reminder schedules (after the chat edge is added); returns the jobs caught up. */
   startSchedules(): Promise<string[]>;
+  /** Starts the loop that delivers, escalates and resolves pages (PAGING_POLL_SECONDS). */
+  startPaging(): PagingLoop;
   close(): Promise<void>;
 }
 
@@ -61,9 +70,18 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     timeZone: config.BOT_TIMEZONE,
     platforms,
     logger,
+    paging: { pagers: buildPagers(config, platforms, clock), escalationMinutes: config.ESCALATION_MINUTES },
+    triage: { channelId: config.TRIAGE_CHANNEL },
   };
+  if (config.ROSTER_FILE) {
+    const file = resolve(config.ROSTER_FILE);
+    const changed = await applyRosterFile(context, parseRosterFile(await readFile(file, 'utf8'), file), 'roster-file');
+    logger.info({ file, changed }, 'roster file applied');
+  }
   const http = new HttpServer((error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'http handler failed'));
-  registerApiRoutes(http, context, { token: config.API_TOKEN });
+  registerApiRoutes(http, context, { token: config.API_TOKEN, mtta: (period) => timeToAcknowledge(context.store, period) });
+  registerAlertsRoute(http, context, { token: config.ALERTS_TOKEN });
+  let paging: PagingLoop | undefined;
   let scheduler: Scheduler | undefined;
   return {
     context,
@@ -78,7 +96,12 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
       if (caughtUp.length) logger.info({ caughtUp }, 'made scheduled runs missed while the bot was down');
       return caughtUp;
     },
+    startPaging() {
+      paging ??= startPagingLoop(context, config.PAGING_POLL_SECONDS * 1000);
+      return paging;
+    },
     async close() {
+      await paging?.stop();
       await scheduler?.stop();
       await http.close();
       if (!options.database) await database.close();
@@ -89,4 +112,6 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
 export async function resume(app: App): Promise<void> {
   const resumed = await resumeUnfinishedIncidents(app.context);
   if (resumed) app.context.logger.info({ resumed }, 'finished side effects left over from before the restart');
+  const triage = await postPendingTriageCards(app.context);
+  if (triage) app.context.logger.info({ triage }, 'posted triage cards left over from before the restart');
 }

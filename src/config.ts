@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import { parseEscalationMinutes } from './core/roles/escalation-policy.js';
 
 const optionalSecret = z.string().min(1).optional();
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -26,6 +27,28 @@ export const configSchema = z
     DIGEST_CHANNEL: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
     REMINDER_CRON: z.string().refine((v) => cron.validate(v), 'a cron expression such as "0 9 * * 1-5" (weekdays 09:00)').default('0 9 * * 1-5'),
     PLAYBOOKS_DIR: z.string().min(1).optional(),
+    ALERTS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'at least 16 characters').optional()),
+    TRIAGE_CHANNEL: z.preprocess(emptyAsUndefined, z.string().min(1).default('triage')),
+    PAGERDUTY_ROUTING_KEY: z.preprocess(emptyAsUndefined, z.string().regex(/^[A-Za-z0-9]{32}$/, 'a 32-character PagerDuty integration (routing) key').optional()),
+    PAGERDUTY_EVENTS_URL: z.preprocess(emptyAsUndefined, z.url().default('https://events.pagerduty.com')),
+    PAGER_WEBHOOK_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
+    PAGER_WEBHOOK_SECRET: z.preprocess(emptyAsUndefined, z.string().min(16, 'at least 16 characters').optional()),
+    ROSTER_FILE: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+    ESCALATION_MINUTES: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .default('sev1=5,sev2=15,sev3=60,sev4=none')
+        .transform((text, ctx) => {
+          const parsed = parseEscalationMinutes(text);
+          if ('error' in parsed) {
+            ctx.addIssue({ code: 'custom', message: parsed.error });
+            return z.NEVER;
+          }
+          return parsed;
+        }),
+    ),
+    PAGING_POLL_SECONDS: z.coerce.number().min(0.1).max(300).default(5),
     CHAT: z.enum(['auto', 'console', 'slack', 'teams', 'none']).default('auto'),
     CONSOLE_USER: z.string().regex(/^[\w.-]+$/, 'a user name of letters, digits, dots or hyphens').optional(),
     SLACK_BOT_TOKEN: z.preprocess(emptyAsUndefined, z.string().startsWith('xoxb-', 'a bot token starting xoxb-').optional()),
@@ -46,6 +69,9 @@ export const configSchema = z
     }
     if ((config.SLACK_SIGNING_SECRET || config.SLACK_APP_TOKEN) && !config.SLACK_BOT_TOKEN) {
       ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'Slack needs SLACK_BOT_TOKEN (xoxb-…) too' });
+    }
+    if (Boolean(config.PAGER_WEBHOOK_URL) !== Boolean(config.PAGER_WEBHOOK_SECRET)) {
+      ctx.addIssue({ code: 'custom', path: [config.PAGER_WEBHOOK_URL ? 'PAGER_WEBHOOK_SECRET' : 'PAGER_WEBHOOK_URL'], message: 'PAGER_WEBHOOK_URL and PAGER_WEBHOOK_SECRET go together (the secret signs each call)' });
     }
     if (config.CHAT === 'slack' && !config.SLACK_BOT_TOKEN) {
       ctx.addIssue({ code: 'custom', path: ['CHAT'], message: 'CHAT=slack needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET or SLACK_APP_TOKEN' });

@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     app.addPlatform(chat);
     await resume(app);
     await app.startSchedules();
+    app.startPaging();
     app.http.ready = true;
     if (port) logger.info({ port }, 'HTTP listening');
     const session = new ConsoleSession(app.context, chat, print, config.CONSOLE_USER ?? safeUserName());
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
     await shutdown(1);
   }
   await app.startSchedules();
+  app.startPaging();
   app.http.ready = true;
   logger.info({ port, edge }, 'HTTP listening');
 }

@@ -1,6 +1,8 @@
 import type { PlaybookCatalog } from './playbook/load-playbooks.js';
 import type { ChatPlatform } from './ports/chat-platform.js';
 import type { Store } from './ports/store.js';
+import type { PagingSettings } from './roles/escalation-policy.js';
+import type { TriageSettings } from './signals/triage-settings.js';
 import type { Clock } from './time/time-input.js';
 
 /** The few log calls the core makes; pino satisfies it, tests can pass a silent one. */
@@ -18,6 +20,10 @@ export interface CoreContext {
   timeZone: string;
   platforms: ReadonlyMap<string, ChatPlatform>;
   logger: CoreLogger;
+  /** Pagers and escalation timeouts; unset: chat DMs and the default timeouts. */
+  paging?: PagingSettings;
+  /** Where alerts wait for a person to declare or dismiss them; unset: no triage card is posted. */
+  triage?: TriageSettings;
 }
 
 /** Who is acting, from where. */

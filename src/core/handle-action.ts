@@ -7,8 +7,10 @@ import { errorReply } from './handle-command.js';
 import { changeSeverity } from './incident/change-severity.js';
 import { changeState } from './incident/change-state.js';
 import type { TimedState } from './incident/transitions.js';
-import { privateReply, type Reply } from './reply.js';
+import type { Reply } from './reply.js';
+import { acknowledgePage, parseAckValue } from './roles/acknowledge-page.js';
 import { assignRole } from './roles/assign-role.js';
+import { declareAlert, dismissAlert } from './signals/triage.js';
 
 /**
  * A click on a card, already decoded by the edge: the edges know their payload shapes, the core
@@ -20,7 +22,10 @@ export type CardClick =
   | { action: 'severity'; incidentId: number; severity: string }
   | { action: 'assign'; incidentId: number; role: string; userId: string }
   /** The page DM's Acknowledge button; value `<incidentId>:<pageId>`. */
-  | { action: 'page-ack'; value: string };
+  | { action: 'page-ack'; value: string }
+  /** The triage card's buttons (`triage:declare`, `triage:dismiss`); value `<incidentId>`. */
+  | { action: 'triage-declare'; value: string }
+  | { action: 'triage-dismiss'; value: string; reason?: string };
 
 const TIMED_STATES: readonly string[] = ['triaged', 'contained', 'resolved', 'closed'];
 
@@ -48,9 +53,17 @@ async function runClick(context: CoreContext, actor: Actor, click: CardClick): P
     case 'assign':
       if (!isRoleId(click.role)) throw new AppError('bad_command', `"${click.role}" is not a role`);
       return assignRole(context, actor, click.incidentId, click.role, click.userId);
-    case 'page-ack':
-      // Paging (issue 4) records acknowledgements; until it lands, say so rather than drop the click.
-      return privateReply('Acknowledgements are not available yet; tell the incident channel you are on it.');
+    case 'page-ack': {
+      const ack = parseAckValue(click.value);
+      if (!ack) throw new AppError('bad_command', `this button's value "${click.value}" is not one the bot made`);
+      return acknowledgePage(context, actor, ack.incidentId, ack.pageId);
+    }
+    case 'triage-declare':
+    case 'triage-dismiss': {
+      if (!/^\d+$/.test(click.value)) throw new AppError('bad_command', `this button's value "${click.value}" is not one the bot made`);
+      const incidentId = Number(click.value);
+      return click.action === 'triage-declare' ? declareAlert(context, actor, incidentId) : dismissAlert(context, actor, incidentId, click.reason);
+    }
   }
 }
 

@@ -15,10 +15,12 @@ import { changePlaybook } from './playbook/change-playbook.js';
 import { privateReply, type Reply } from './reply.js';
 import { addActionItem, completeActionItem, listActionItems } from './review/action-items.js';
 import { assignRole, pageRole } from './roles/assign-role.js';
+import { acknowledgeCommand } from './roles/acknowledge-page.js';
 import { setRoster, showRoster } from './roles/roster.js';
+import { declareAlert, dismissAlert } from './signals/triage.js';
 import { resolveTime } from './time/time-input.js';
 
-type IncidentCommand = Exclude<Command, { kind: 'help' | 'list' | 'declare' | 'oncall-set' | 'oncall-show' | 'metrics' }>;
+type IncidentCommand = Exclude<Command, { kind: 'help' | 'list' | 'declare' | 'oncall-set' | 'oncall-show' | 'metrics' | 'ack' | 'alert-declare' | 'alert-dismiss' }>;
 
 async function incidentInChannel(context: CoreContext, actor: Actor, command: IncidentCommand): Promise<number> {
   const incident = await context.store.incidents.findByChannel(actor.platform, actor.channelId);
@@ -80,7 +82,13 @@ async function runCommand(context: CoreContext, actor: Actor, command: Command):
     case 'declare':
       return declareFromCommand(context, actor, command);
     case 'oncall-set':
-      return setRoster(context, actor, command.role, command.users, platform);
+      return setRoster(context, actor, command.role, command.users, platform, command.backup);
+    case 'ack':
+      return acknowledgeCommand(context, actor, command.pageId);
+    case 'alert-declare':
+      return declareAlert(context, actor, command.incidentId);
+    case 'alert-dismiss':
+      return dismissAlert(context, actor, command.incidentId, command.reason);
     case 'oncall-show':
       return showRoster(context, platform);
     case 'metrics':

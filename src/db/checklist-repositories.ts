@@ -1,9 +1,9 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { RoleId } from '../core/domain.js';
 import type { ActionItem, BoundMessage, ChecklistStep, MessageRef, Page, PageStatus, RoleAssignment } from '../core/incident/incident.js';
 import type { Phase } from '../core/playbook/schema.js';
 import type { ActionItemRepository, MessageRepository, PageRepository, RoleRepository, StepRepository } from '../core/ports/store.js';
-import type { Database } from './tables.js';
+import type { Database, PagesTable } from './tables.js';
 
 export class KyselyStepRepository implements StepRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -63,6 +63,23 @@ export class KyselyRoleRepository implements RoleRepository {
     await this.db.insertInto('roster').values(users.map((user_id, position) => ({ role, position, user_id }))).execute();
   }
 
+  async setBackup(role: RoleId, userId: string | null): Promise<void> {
+    if (userId === null) {
+      await this.db.deleteFrom('roster_backups').where('role', '=', role).execute();
+      return;
+    }
+    await this.db
+      .insertInto('roster_backups')
+      .values({ role, user_id: userId })
+      .onConflict((c) => c.column('role').doUpdateSet({ user_id: userId }))
+      .execute();
+  }
+
+  async backups(): Promise<Map<RoleId, string>> {
+    const rows = await this.db.selectFrom('roster_backups').selectAll().execute();
+    return new Map(rows.map((r) => [r.role as RoleId, r.user_id]));
+  }
+
   async roster(): Promise<Map<RoleId, string[]>> {
     const rows = await this.db.selectFrom('roster').selectAll().orderBy('role').orderBy('position').execute();
     const roster = new Map<RoleId, string[]>();
@@ -74,7 +91,7 @@ export class KyselyRoleRepository implements RoleRepository {
 export class KyselyPageRepository implements PageRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  private static toPage(r: { id: number; incident_id: number; role: string; user_id: string; status: string; created_at: Date; sent_at: Date | null; acknowledged_at: Date | null; error: string | null }): Page {
+  static toPage(r: Selectable<PagesTable>): Page {
     return {
       id: r.id,
       incidentId: r.incident_id,
@@ -85,13 +102,30 @@ export class KyselyPageRepository implements PageRepository {
       sentAt: r.sent_at,
       acknowledgedAt: r.acknowledged_at,
       error: r.error,
+      step: r.step,
+      escalateAt: r.escalate_at,
+      acknowledgedBy: r.acknowledged_by,
     };
   }
 
-  async create(page: { incidentId: number; role: RoleId; userId: string; createdAt: Date }): Promise<Page> {
+  async create(page: { incidentId: number; role: RoleId; userId: string; createdAt: Date; step?: number }): Promise<Page> {
     const row = await this.db
       .insertInto('pages')
-      .values({ incident_id: page.incidentId, role: page.role, user_id: page.userId, created_at: page.createdAt, sent_at: null, acknowledged_at: null, error: null })
+      .values({
+        incident_id: page.incidentId,
+        role: page.role,
+        user_id: page.userId,
+        created_at: page.createdAt,
+        step: page.step ?? 0,
+        sent_at: null,
+        acknowledged_at: null,
+        error: null,
+        escalate_at: null,
+        escalated_at: null,
+        acknowledged_by: null,
+        claimed_by: null,
+        claimed_until: null,
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
     return KyselyPageRepository.toPage(row);

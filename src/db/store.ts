@@ -8,9 +8,11 @@ import {
   KyselyRoleRepository,
   KyselyStepRepository,
 } from './checklist-repositories.js';
+import { KyselyAlertRepository } from './alert-repository.js';
 import { KyselyEventRepository } from './event-repository.js';
 import { KyselyIncidentRepository } from './incident-repository.js';
 import { KyselyMetricsSource } from './metrics-queries.js';
+import { KyselyPageQueue } from './page-queue.js';
 import type { Database } from './tables.js';
 
 /** The core's Store over kysely; inside `transaction` every repository shares the transaction. */
@@ -22,6 +24,8 @@ export class KyselyStore implements Store {
   readonly pages;
   readonly actionItems;
   readonly messages;
+  readonly pageQueue;
+  readonly alerts;
   readonly metrics;
 
   constructor(
@@ -36,6 +40,8 @@ export class KyselyStore implements Store {
     this.pages = new KyselyPageRepository(db);
     this.actionItems = new KyselyActionItemRepository(db);
     this.messages = new KyselyMessageRepository(db);
+    this.pageQueue = new KyselyPageQueue(db);
+    this.alerts = new KyselyAlertRepository(db);
     this.metrics = new KyselyMetricsSource(db);
   }
 

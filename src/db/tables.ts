@@ -75,6 +75,45 @@ export interface PagesTable {
   sent_at: NullableTimestamp;
   acknowledged_at: NullableTimestamp;
   error: string | null;
+  step: Generated<number>;
+  escalate_at: NullableTimestamp;
+  escalated_at: NullableTimestamp;
+  acknowledged_by: string | null;
+  claimed_by: string | null;
+  claimed_until: NullableTimestamp;
+  attempts: Generated<number>;
+}
+
+export interface RosterBackupsTable {
+  role: string;
+  user_id: string;
+}
+
+export interface PagerAlertsTable {
+  incident_id: number;
+  role: string;
+  pager: string;
+  dedup_key: string;
+  triggered_at: Timestamp;
+  resolved_at: NullableTimestamp;
+  claimed_until: NullableTimestamp;
+}
+
+export interface AlertsTable {
+  id: Generated<number>;
+  incident_id: number;
+  format: string;
+  source: string;
+  dedup_key: string;
+  status: string;
+  triage: Generated<string>;
+  labels: Json;
+  model: string | null;
+  first_seen_at: Timestamp;
+  last_seen_at: Timestamp;
+  fire_count: Generated<number>;
+  resolved_at: NullableTimestamp;
+  triage_ref: ColumnType<Record<string, unknown> | null, string | null, string | null>;
 }
 
 export interface ActionItemsTable {
@@ -119,6 +158,9 @@ export interface Database {
   incident_roles: IncidentRolesTable;
   roster: RosterTable;
   pages: PagesTable;
+  roster_backups: RosterBackupsTable;
+  pager_alerts: PagerAlertsTable;
+  alerts: AlertsTable;
   action_items: ActionItemsTable;
   incident_messages: IncidentMessagesTable;
   exercises: ExercisesTable;

@@ -140,22 +140,59 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'list', usage: 'list', summary: 'open incidents', scope: 'anywhere', parse: noArgs('list', 'list') },
   {
     name: 'oncall',
-    usage: 'oncall [<role> <@user> [<@user>…]]',
-    summary: 'show the on-call roster, or set a role\'s escalation order (first is primary)',
+    usage: 'oncall [<role> [<@user>…] [backup=<@user>|none]]',
+    summary: 'show the on-call roster, or set a role\'s escalation order (first is primary) and its backup, paged after everyone else',
     scope: 'anywhere',
     parse(args) {
-      const tokens = words(args);
-      if (tokens.length === 0) return { kind: 'oncall-show' };
+      const { rest, options, unknown } = splitOptions(args, ['backup']);
+      const bad = unknownOptions(unknown, ['backup']);
+      if (bad) return bad;
+      const tokens = words(rest);
+      if (tokens.length === 0 && !options.has('backup')) return { kind: 'oncall-show' };
       const role = parseRole(tokens[0]);
       if (typeof role !== 'string') return role;
-      if (tokens.length < 2) return { error: `name at least one person for ${role}, e.g. \`oncall ${role} @alice @bob\`` };
+      const backupRaw = options.get('backup');
+      let backup: string | null | undefined;
+      if (backupRaw !== undefined) {
+        backup = backupRaw.toLowerCase() === 'none' ? null : parseUser(backupRaw);
+        if (backup === null && backupRaw.toLowerCase() !== 'none') return { error: `backup=${backupRaw} is not a person; write backup=@alice, or backup=none to remove it` };
+      }
+      if (tokens.length < 2 && backup === undefined) return { error: `name at least one person for ${role}, e.g. \`oncall ${role} @alice @bob backup=@carol\`` };
       const users: string[] = [];
       for (const token of tokens.slice(1)) {
         const user = parseUser(token);
         if (!user) return { error: `"${token}" is not a person; mention them like @alice` };
         if (!users.includes(user)) users.push(user);
       }
-      return { kind: 'oncall-set', role, users };
+      return { kind: 'oncall-set', role, users, ...(backup !== undefined ? { backup } : {}) };
+    },
+  },
+  {
+    name: 'ack',
+    usage: 'ack [<page-number>]',
+    summary: 'acknowledge a page: its number anywhere (it is on the page), or alone in the incident channel for your open pages there',
+    scope: 'anywhere',
+    parse(args) {
+      const tokens = words(args);
+      if (tokens.length === 0) return { kind: 'ack' };
+      const pageId = tokens.length === 1 ? parseStepNumber(tokens[0], 'page') : { error: 'give one page number, e.g. `ack 12`' };
+      return typeof pageId === 'number' ? { kind: 'ack', pageId } : pageId;
+    },
+  },
+  {
+    name: 'alert',
+    usage: 'alert declare <incident-number> | alert dismiss <incident-number> [reason]',
+    summary: 'triage an alert: declare it a real incident (channel, checklist, pages), or dismiss it as not real',
+    scope: 'anywhere',
+    parse(args) {
+      const [verb = '', target = '', ...reason] = words(args);
+      const action = verb.toLowerCase();
+      if (action !== 'declare' && action !== 'dismiss') return { error: 'say `alert declare <incident-number>` or `alert dismiss <incident-number> [reason]`' };
+      const number = /^(?:inc-)?(\d+)$/i.exec(target);
+      if (!number) return { error: `give the alert's incident number, e.g. \`alert ${action} 12\` (it is on the triage card)` };
+      const incidentId = Number(number[1]);
+      if (action === 'declare') return reason.length ? { error: '`alert declare` takes only the incident number' } : { kind: 'alert-declare', incidentId };
+      return { kind: 'alert-dismiss', incidentId, ...(reason.length ? { reason: reason.join(' ') } : {}) };
     },
   },
   { name: 'status', usage: 'status', summary: 'the incident\'s header card', scope: 'incident', parse: noArgs('status', 'status') },

@@ -33,7 +33,11 @@ export type Command =
   | { kind: 'action-add'; text: string; owner: UserId; due: string }
   | { kind: 'actions'; filter: 'all' | 'mine' | 'overdue' }
   | { kind: 'action-done'; number: number }
-  | { kind: 'oncall-set'; role: RoleId; users: UserId[] }
+  /** `backup`: undefined keeps the role's backup, null removes it. An empty `users` keeps the roster. */
+  | { kind: 'oncall-set'; role: RoleId; users: UserId[]; backup?: UserId | null }
+  | { kind: 'ack'; pageId?: number }
+  | { kind: 'alert-declare'; incidentId: number }
+  | { kind: 'alert-dismiss'; incidentId: number; reason?: string }
   | { kind: 'oncall-show' }
   | { kind: 'metrics'; period?: PeriodSpec };
 

@@ -40,8 +40,22 @@ export const eventSchema = z.discriminatedUnion('kind', [
   }),
   z.object({
     kind: z.literal('page_failed'),
-    payload: z.object({ page_id: z.number().nullable(), role, user: z.string().nullable(), error: z.string() }),
+    payload: z.object({ page_id: z.number().nullable(), role, user: z.string().nullable(), error: z.string(), via: z.string().optional() }),
   }),
+  z.object({ kind: z.literal('page_acknowledged'), payload: z.object({ page_id: z.number(), role, user: z.string(), step: z.number() }) }),
+  z.object({
+    kind: z.literal('page_escalated'),
+    payload: z.object({ page_id: z.number(), role, from: z.string(), to: z.string(), step: z.number(), to_backup: z.boolean() }),
+  }),
+  z.object({ kind: z.literal('escalation_exhausted'), payload: z.object({ page_id: z.number(), role, steps: z.number() }) }),
+  z.object({ kind: z.literal('pager_resolved'), payload: z.object({ role, via: z.string(), dedup_key: z.string() }) }),
+  z.object({
+    kind: z.literal('alert_received'),
+    payload: z.object({ alert_id: z.number(), format: z.string(), source: z.string(), dedup_key: z.string(), labels: z.record(z.string(), z.string()) }),
+  }),
+  z.object({ kind: z.literal('alert_refired'), payload: z.object({ alert_id: z.number(), fire_count: z.number() }) }),
+  z.object({ kind: z.literal('alert_resolved'), payload: z.object({ alert_id: z.number(), dedup_key: z.string() }) }),
+  z.object({ kind: z.literal('alert_declared'), payload: z.object({ alert_id: z.number() }) }),
   z.object({ kind: z.literal('note_added'), payload: z.object({ text: z.string() }) }),
   z.object({ kind: z.literal('decision_recorded'), payload: z.object({ text: z.string(), because: z.string().nullable() }) }),
   z.object({ kind: z.literal('step_ticked'), payload: z.object({ step: z.number(), title: z.string() }) }),
@@ -51,7 +65,7 @@ export const eventSchema = z.discriminatedUnion('kind', [
     payload: z.object({ number: z.number(), text: z.string(), owner: z.string(), due: z.string() }),
   }),
   z.object({ kind: z.literal('action_item_completed'), payload: z.object({ number: z.number(), on_time: z.boolean() }) }),
-  z.object({ kind: z.literal('roster_set'), payload: z.object({ role, users: z.array(z.string()) }) }),
+  z.object({ kind: z.literal('roster_set'), payload: z.object({ role, users: z.array(z.string()), backup: z.string().nullable().optional() }) }),
   z.object({
     kind: z.literal('channel_created'),
     payload: z.object({ channel_id: z.string(), name: z.string(), private: z.boolean() }),

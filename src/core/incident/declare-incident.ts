@@ -21,6 +21,8 @@ export interface DeclareRequest {
   detectedAt?: Date;
   source?: string;
   isExercise?: boolean;
+  /** An alert waiting for triage: recorded, but no channel and no pages until someone declares it. */
+  awaitTriage?: boolean;
 }
 
 export function stepsFromPlaybook(playbook: Playbook | undefined) {
@@ -129,10 +131,10 @@ export async function declareIncident(context: CoreContext, actor: Actor, reques
       });
       if (!fresh) throw new AppError('duplicate_request', 'this declaration was already received');
       await store.steps.replace(incident.id, stepsFromPlaybook(playbook));
-      const unstaffed = await staffRoles(store, incident, playbook, actor.userId, now);
+      const unstaffed = request.awaitTriage ? [] : await staffRoles(store, incident, playbook, actor.userId, now);
       return { incident, unstaffed };
     });
-    const published = (await publishIncident(context, result.incident.id)) ?? result.incident;
+    const published = request.awaitTriage ? result.incident : ((await publishIncident(context, result.incident.id)) ?? result.incident);
     return { incident: published, duplicate: false, unstaffed: result.unstaffed, matchReason };
   } catch (error) {
     if (!isAppError(error, 'duplicate_request') || !actor.requestKey) throw error;

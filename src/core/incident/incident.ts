@@ -52,7 +52,7 @@ export interface RoleAssignment {
   assignedAt: Date;
 }
 
-export type PageStatus = 'pending' | 'sent' | 'failed' | 'acknowledged' | 'escalated';
+export type PageStatus = 'pending' | 'sent' | 'failed' | 'acknowledged' | 'escalated' | 'cancelled';
 
 export interface Page {
   id: number;
@@ -64,6 +64,11 @@ export interface Page {
   sentAt: Date | null;
   acknowledgedAt: Date | null;
   error: string | null;
+  /** 0 for the first page of a role, then one more for each escalation. */
+  step: number;
+  /** When an unacknowledged page escalates; null once acknowledged, escalated, or never (sev4). */
+  escalateAt: Date | null;
+  acknowledgedBy: string | null;
 }
 
 export interface ActionItem {

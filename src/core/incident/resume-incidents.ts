@@ -9,6 +9,8 @@ export async function resumeUnfinishedIncidents(context: CoreContext): Promise<n
   let resumed = 0;
   for (const incident of await context.store.incidents.list({ open: true, limit: 500 })) {
     if (!context.platforms.has(incident.platform)) continue;
+    // An alert waiting for triage has no channel on purpose: it gets one when someone declares it.
+    if (!incident.channelId && (await context.store.alerts.forIncident(incident.id))?.triage === 'pending') continue;
     const [messages, pages] = await Promise.all([context.store.messages.forIncident(incident.id), context.store.pages.forIncident(incident.id)]);
     const unfinished = !incident.channelId || !messages.some((m) => m.purpose === 'header') || pages.some((p) => p.status === 'pending');
     if (!unfinished) continue;

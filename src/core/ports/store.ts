@@ -11,6 +11,8 @@ import type {
   PageStatus,
   RoleAssignment,
 } from '../incident/incident.js';
+import type { PageQueue } from '../roles/page-queue.js';
+import type { AlertRepository } from '../signals/alert.js';
 import type { MetricsSource } from '../metrics/metrics.js';
 
 /** Persistence as the core sees it. The database adapter implements it with kysely over pg or PGlite. */
@@ -26,6 +28,10 @@ export interface Store {
   messages: MessageRepository;
   /** Reporting reads (metrics, digests, the JSON API); never used inside a transaction. */
   metrics: MetricsSource;
+  /** Pages as durable jobs: claims for delivery and escalation (roles/page-queue.ts). */
+  pageQueue: PageQueue;
+  /** Alerts from monitoring (signals/alert.ts). */
+  alerts: AlertRepository;
 }
 
 export interface IncidentFilter {
@@ -62,10 +68,13 @@ export interface RoleRepository {
   forIncident(incidentId: number): Promise<RoleAssignment[]>;
   setRoster(role: RoleId, users: string[]): Promise<void>;
   roster(): Promise<Map<RoleId, string[]>>;
+  /** The person paged after everyone in the role's roster; null removes it. */
+  setBackup(role: RoleId, userId: string | null): Promise<void>;
+  backups(): Promise<Map<RoleId, string>>;
 }
 
 export interface PageRepository {
-  create(page: { incidentId: number; role: RoleId; userId: string; createdAt: Date }): Promise<Page>;
+  create(page: { incidentId: number; role: RoleId; userId: string; createdAt: Date; step?: number }): Promise<Page>;
   forIncident(incidentId: number): Promise<Page[]>;
   setStatus(id: number, status: PageStatus, at: Date, error?: string): Promise<void>;
 }

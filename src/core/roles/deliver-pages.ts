@@ -1,0 +1,185 @@
+import { hostname } from 'node:os';
+import type { CoreContext } from '../context.js';
+import { ROLES, type RoleId } from '../domain.js';
+import { incidentRef } from '../incident/header-card.js';
+import type { Incident, Page } from '../incident/incident.js';
+import { isOpen } from '../incident/transitions.js';
+import type { Pager } from '../ports/pager.js';
+import { ChatDmPager } from './chat-dm-pager.js';
+import { escalatePage } from './escalate-page.js';
+import { tellChannel } from './tell-channel.js';
+import { escalationDelayMs } from './escalation-policy.js';
+import { pageCard } from './page-card.js';
+
+/** How long a claimed page stays out of other workers' reach while this one delivers it. */
+export const CLAIM_LEASE_MS = 60_000;
+const DEFAULT_WORKER = `${hostname()}:${process.pid}`;
+
+export function pagersOf(context: CoreContext): readonly Pager[] {
+  return context.paging?.pagers ?? [new ChatDmPager(context.platforms)];
+}
+
+export function workerOf(context: CoreContext): string {
+  return context.paging?.worker ?? DEFAULT_WORKER;
+}
+
+/** One external alert per incident and role, so repeats and escalations update the same one. */
+export function dedupKeyFor(incidentId: number, role: RoleId): string {
+  return `incident-${incidentId}-${role}`;
+}
+
+function mentionFor(context: CoreContext, incident: Incident): (userId: string) => string {
+  const platform = context.platforms.get(incident.platform);
+  return (userId) => (platform ? platform.mention(userId) : `@${userId}`);
+}
+
+/** Sends one claimed page through every pager; records what went out and what did not. */
+async function deliverPage(context: CoreContext, page: Page): Promise<'sent' | 'failed' | 'cancelled'> {
+  const incident = await context.store.incidents.get(page.incidentId);
+  if (!incident || !isOpen(incident.state) || incident.state === 'resolved') {
+    await context.store.pageQueue.settle(page.id, { status: 'cancelled' });
+    return 'cancelled';
+  }
+  const mention = mentionFor(context, incident);
+  const dedupKey = dedupKeyFor(incident.id, page.role);
+  const notice = {
+    incident,
+    page,
+    dedupKey,
+    summary: `${incidentRef(incident)} ${incident.severity.toUpperCase()}: ${incident.title} (paging ${ROLES[page.role].name})`,
+    card: pageCard(incident, page, { mention }),
+  };
+  const sent: Pager[] = [];
+  const failed: { pager: Pager; error: string }[] = [];
+  for (const pager of pagersOf(context)) {
+    try {
+      await pager.page(notice);
+      sent.push(pager);
+    } catch (error) {
+      failed.push({ pager, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  const now = context.clock.now();
+  const delay = escalationDelayMs(incident.severity, context.paging?.escalationMinutes);
+  // Escalation is scheduled even when nothing went out: the next person is the way through.
+  const escalateAt = delay === null ? null : new Date(now.getTime() + delay);
+  await context.store.transaction(async (store) => {
+    await store.pageQueue.settle(page.id, {
+      status: sent.length ? 'sent' : 'failed',
+      ...(sent.length ? { sentAt: now } : {}),
+      escalateAt,
+      error: failed.length ? failed.map((f) => `${f.pager.name}: ${f.error}`).join('; ') : null,
+    });
+    if (sent.length) {
+      await store.events.append({
+        incidentId: incident.id,
+        kind: 'page_sent',
+        payload: { page_id: page.id, role: page.role, user: page.userId, via: sent.map((p) => p.name).join('+') },
+        actor: 'bot',
+        occurredAt: now,
+        idempotencyKey: `page-sent:${page.id}`,
+      });
+    }
+    for (const failure of failed) {
+      await store.events.append({
+        incidentId: incident.id,
+        kind: 'page_failed',
+        payload: { page_id: page.id, role: page.role, user: page.userId, error: failure.error, via: failure.pager.name },
+        actor: 'bot',
+        occurredAt: now,
+        idempotencyKey: `page-failed:${page.id}:${failure.pager.name}`,
+      });
+    }
+    for (const pager of sent) {
+      if (pager.resolve) await store.pageQueue.recordExternal({ incidentId: incident.id, role: page.role, pager: pager.name, dedupKey, at: now });
+    }
+  });
+  for (const failure of failed) {
+    const next = escalateAt ? ' The bot will page the next person in the roster if nobody acknowledges.' : '';
+    await tellChannel(
+      context,
+      incident,
+      `:warning: The page to ${mention(page.userId)} (${ROLES[page.role].name}) via ${failure.pager.name} did not go out: ${failure.error}. Try \`/incident page ${page.role}\` again.${next}`,
+    );
+  }
+  return sent.length ? 'sent' : 'failed';
+}
+
+/** Closes external alerts (PagerDuty) of incidents that are over. */
+async function resolveExternalAlerts(context: CoreContext): Promise<number> {
+  const claimed = await context.store.pageQueue.claimResolvable({ now: context.clock.now(), leaseMs: CLAIM_LEASE_MS, limit: 50 });
+  let resolved = 0;
+  for (const alert of claimed) {
+    const pager = pagersOf(context).find((p) => p.name === alert.pager);
+    const incident = await context.store.incidents.get(alert.incidentId);
+    if (!incident) continue;
+    try {
+      if (pager?.resolve) await pager.resolve({ incident, role: alert.role, dedupKey: alert.dedupKey });
+      const now = context.clock.now();
+      await context.store.transaction(async (store) => {
+        await store.pageQueue.markResolved(alert, now);
+        await store.events.append({
+          incidentId: alert.incidentId,
+          kind: 'pager_resolved',
+          payload: { role: alert.role, via: alert.pager, dedup_key: alert.dedupKey },
+          actor: 'bot',
+          occurredAt: now,
+          idempotencyKey: `pager-resolved:${alert.dedupKey}:${alert.pager}`,
+        });
+      });
+      resolved++;
+    } catch (error) {
+      // The claim's lease runs out and the next round tries again.
+      context.logger.warn({ incidentId: alert.incidentId, pager: alert.pager, err: error instanceof Error ? error.message : String(error) }, 'could not resolve the external alert; will retry');
+    }
+  }
+  return resolved;
+}
+
+export interface PagingRound {
+  sent: number;
+  failed: number;
+  escalated: number;
+  resolved: number;
+}
+
+/**
+ * Claims and runs every page that is due: deliveries, then escalations (whose new pages are
+ * delivered in the next pass), then external alerts to resolve. Each claim is FOR UPDATE SKIP
+ * LOCKED with a lease, so several processes never do the same page twice.
+ */
+export async function runDuePages(context: CoreContext, options: { incidentId?: number } = {}): Promise<PagingRound> {
+  const round: PagingRound = { sent: 0, failed: 0, escalated: 0, resolved: 0 };
+  for (let pass = 0; pass < 10; pass++) {
+    const claimed = await context.store.pageQueue.claim({
+      now: context.clock.now(),
+      worker: workerOf(context),
+      leaseMs: CLAIM_LEASE_MS,
+      limit: 50,
+      ...(options.incidentId !== undefined ? { incidentId: options.incidentId } : {}),
+    });
+    if (claimed.length === 0) break;
+    for (const { page, due } of claimed) {
+      try {
+        if (due === 'deliver') {
+          const outcome = await deliverPage(context, page);
+          if (outcome === 'sent') round.sent++;
+          if (outcome === 'failed') round.failed++;
+        } else if (await escalatePage(context, page)) {
+          round.escalated++;
+        }
+      } catch (error) {
+        // A database hiccup: give the page back to be tried again a minute later.
+        context.logger.error({ pageId: page.id, err: error instanceof Error ? error.message : String(error) }, 'page job failed; will retry');
+        await context.store.pageQueue.release(page.id, new Date(context.clock.now().getTime() + CLAIM_LEASE_MS)).catch(() => undefined);
+      }
+    }
+  }
+  if (options.incidentId === undefined) round.resolved = await resolveExternalAlerts(context);
+  return round;
+}
+
+/** Sends every page of the incident still pending; a page that fails is an event and a message in the channel. */
+export async function deliverPendingPages(context: CoreContext, incidentId: number): Promise<void> {
+  await runDuePages(context, { incidentId });
+}

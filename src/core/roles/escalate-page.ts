@@ -1,0 +1,75 @@
+import type { CoreContext } from '../context.js';
+import { ROLES } from '../domain.js';
+import type { Incident, Page } from '../incident/incident.js';
+import { tellChannel } from './tell-channel.js';
+import { escalationChain, nextInChain } from './escalation-policy.js';
+
+type Outcome = { kind: 'escalated'; incident: Incident; from: string; to: string; toBackup: boolean } | { kind: 'exhausted'; incident: Incident; steps: number } | null;
+
+/**
+ * A claimed page whose escalation time has passed: unless someone acknowledged meanwhile, mark
+ * it escalated and queue a page to the next person in the role's roster, then its backup.
+ */
+export async function escalatePage(context: CoreContext, claimed: Page): Promise<boolean> {
+  const now = context.clock.now();
+  const outcome: Outcome = await context.store.transaction(async (store) => {
+    // The incident row lock orders this against an acknowledgement arriving at the same moment.
+    const incident = await store.incidents.lock(claimed.incidentId);
+    const page = await store.pageQueue.lock(claimed.id);
+    if (!incident || !page || page.escalateAt === null || page.acknowledgedAt || page.status === 'acknowledged' || page.status === 'cancelled') {
+      await store.pageQueue.settle(claimed.id, {});
+      return null;
+    }
+    if (incident.state === 'resolved' || incident.state === 'closed' || incident.state === 'false_positive') {
+      await store.pageQueue.settle(page.id, { escalateAt: null });
+      return null;
+    }
+    const [roster, backups] = await Promise.all([store.roles.roster(), store.roles.backups()]);
+    const backup = backups.get(page.role);
+    const chain = escalationChain(roster.get(page.role) ?? [], backup);
+    const step = page.step + 1;
+    const next = nextInChain(chain, page.userId, step);
+    if (!next) {
+      await store.pageQueue.settle(page.id, { escalateAt: null });
+      await store.events.append({
+        incidentId: incident.id,
+        kind: 'escalation_exhausted',
+        payload: { page_id: page.id, role: page.role, steps: step },
+        actor: 'bot',
+        occurredAt: now,
+        idempotencyKey: `escalation-exhausted:${page.id}`,
+      });
+      return { kind: 'exhausted', incident, steps: step };
+    }
+    await store.pageQueue.settle(page.id, { status: 'escalated', escalateAt: null, escalatedAt: now });
+    await store.pages.create({ incidentId: incident.id, role: page.role, userId: next, createdAt: now, step });
+    const toBackup = next === backup && !(roster.get(page.role) ?? []).includes(next);
+    await store.events.append({
+      incidentId: incident.id,
+      kind: 'page_escalated',
+      payload: { page_id: page.id, role: page.role, from: page.userId, to: next, step, to_backup: toBackup },
+      actor: 'bot',
+      occurredAt: now,
+      idempotencyKey: `escalate:${page.id}`,
+    });
+    return { kind: 'escalated', incident, from: page.userId, to: next, toBackup };
+  });
+  if (!outcome) return false;
+  const platform = context.platforms.get(outcome.incident.platform);
+  const mention = (user: string) => (platform ? platform.mention(user) : `@${user}`);
+  const role = ROLES[claimed.role].name;
+  if (outcome.kind === 'exhausted') {
+    await tellChannel(
+      context,
+      outcome.incident,
+      `:rotating_light: Nobody acknowledged the ${role} page after ${outcome.steps} tries; the bot stopped escalating. Page someone with \`/incident assign ${claimed.role} @person\`.`,
+    );
+    return false;
+  }
+  await tellChannel(
+    context,
+    outcome.incident,
+    `${mention(outcome.from)} did not acknowledge the ${role} page in time: paging ${mention(outcome.to)}${outcome.toBackup ? ' (the backup)' : ''}.`,
+  );
+  return true;
+}

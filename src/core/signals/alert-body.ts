@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import { isSeverity, type Severity } from '../domain.js';
+import type { AlertSignal } from './alert.js';
+
+/**
+ * The two bodies POST /hooks/alerts accepts: Prometheus Alertmanager's webhook (version 4) and
+ * the bot's own generic JSON. Labels (Alertmanager) or fields (generic) may name the severity and
+ * the playbook; see README "Alerts".
+ */
+
+const time = z.iso.datetime({ offset: true, message: 'an ISO-8601 time with an offset, e.g. 2026-11-25T09:30:00Z' });
+const status = z.enum(['firing', 'resolved'], { message: 'firing or resolved' });
+const stringMap = z.record(z.string(), z.string());
+
+const alertmanagerAlert = z.object({
+  status,
+  labels: stringMap,
+  annotations: stringMap.default({}),
+  startsAt: time,
+  endsAt: z.string().optional(),
+  generatorURL: z.string().optional(),
+  fingerprint: z.string().min(1, 'the alert fingerprint'),
+});
+
+export const alertmanagerBody = z.object({
+  version: z.literal('4', { message: 'version "4" (Alertmanager webhook format)' }),
+  status,
+  receiver: z.string().optional(),
+  groupKey: z.string().optional(),
+  externalURL: z.string().optional(),
+  alerts: z.array(alertmanagerAlert).min(1, 'at least one alert').max(1000, 'at most 1,000 alerts per request'),
+});
+
+export const genericBody = z.object({
+  title: z.string().trim().min(3, 'a title of at least 3 characters').max(150, 'a title of at most 150 characters'),
+  description: z.string().max(4000).optional(),
+  severity: z.string().optional(),
+  playbook: z.string().optional(),
+  model: z.string().max(200).optional(),
+  detected_at: time.optional(),
+  source: z.string().trim().min(1).max(100).default('generic'),
+  dedup_key: z.string().min(1).max(255).optional(),
+  status: status.default('firing'),
+});
+
+const SEVERITY_WORDS: Record<string, Severity> = {
+  critical: 'sev1',
+  page: 'sev1',
+  high: 'sev2',
+  error: 'sev2',
+  major: 'sev2',
+  warning: 'sev3',
+  medium: 'sev3',
+  minor: 'sev3',
+  low: 'sev4',
+  info: 'sev4',
+};
+
+/** `sev1`…`sev4`, `1`…`4`, or a common monitoring word (critical, warning, …). */
+export function toSeverity(value: string | undefined): Severity | undefined {
+  if (!value) return undefined;
+  const text = value.trim().toLowerCase();
+  if (isSeverity(text)) return text;
+  if (/^[1-4]$/.test(text)) return `sev${text}` as Severity;
+  return SEVERITY_WORDS[text];
+}
+
+function reason(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : 'body'}: expected ${issue.message.replace(/^Invalid input: expected /, '')}`)
+    .join('; ');
+}
+
+function parseTime(text: string | undefined): Date | undefined {
+  if (!text || text.startsWith('0001-')) return undefined;
+  const at = new Date(text);
+  return Number.isNaN(at.getTime()) ? undefined : at;
+}
+
+export type ParsedAlerts = { signals: AlertSignal[] } | { error: string };
+
+export function parseAlertBody(body: unknown, playbookIds: readonly string[]): ParsedAlerts {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { error: 'body: expected a JSON object' };
+  if ('alerts' in body || 'version' in body) {
+    const parsed = alertmanagerBody.safeParse(body);
+    if (!parsed.success) return { error: reason(parsed.error) };
+    return {
+      signals: parsed.data.alerts.map((alert) => {
+        const playbook = alert.labels.playbook?.toLowerCase();
+        const severity = toSeverity(alert.labels.severity);
+        const title = (alert.annotations.summary ?? alert.annotations.title ?? alert.labels.alertname ?? 'Alert from Alertmanager').slice(0, 150);
+        const endedAt = parseTime(alert.endsAt);
+        return {
+          format: 'alertmanager',
+          source: 'alertmanager',
+          dedupKey: alert.fingerprint,
+          status: alert.status,
+          title: title.length >= 3 ? title : `Alert ${title}`,
+          description: alert.annotations.description ?? '',
+          ...(severity ? { severity } : {}),
+          ...(playbook && playbookIds.includes(playbook) ? { playbookId: playbook } : {}),
+          ...(alert.labels.model ? { model: alert.labels.model } : {}),
+          detectedAt: new Date(alert.startsAt),
+          ...(alert.status === 'resolved' && endedAt ? { endedAt } : {}),
+          labels: alert.labels,
+        } satisfies AlertSignal;
+      }),
+    };
+  }
+  const parsed = genericBody.safeParse(body);
+  if (!parsed.success) return { error: reason(parsed.error) };
+  const alert = parsed.data;
+  const severity = toSeverity(alert.severity);
+  if (alert.severity !== undefined && !severity) return { error: `severity: expected sev1 to sev4 (or critical, high, warning, low), got "${alert.severity}"` };
+  const playbook = alert.playbook?.toLowerCase();
+  if (playbook && !playbookIds.includes(playbook)) return { error: `playbook: expected one of ${playbookIds.join(', ')}, got "${alert.playbook}"` };
+  const labels: Record<string, string> = {};
+  if (severity) labels.severity = severity;
+  if (playbook) labels.playbook = playbook;
+  if (alert.model) labels.model = alert.model;
+  return {
+    signals: [
+      {
+        format: 'generic',
+        source: alert.source,
+        dedupKey: alert.dedup_key ?? null,
+        status: alert.status,
+        title: alert.title,
+        description: alert.description ?? '',
+        ...(severity ? { severity } : {}),
+        ...(playbook ? { playbookId: playbook } : {}),
+        ...(alert.model ? { model: alert.model } : {}),
+        ...(alert.detected_at ? { detectedAt: new Date(alert.detected_at) } : {}),
+        labels,
+      },
+    ],
+  };
+}

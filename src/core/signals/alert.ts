@@ -1,0 +1,58 @@
+import type { Severity } from '../domain.js';
+import type { MessageRef } from '../incident/incident.js';
+
+export type AlertFormat = 'alertmanager' | 'generic';
+export type AlertStatus = 'firing' | 'resolved';
+export type TriageState = 'pending' | 'declared' | 'dismissed';
+
+/** One alert as the bot understands it, whichever body it came in. */
+export interface AlertSignal {
+  format: AlertFormat;
+  source: string;
+  dedupKey: string | null;
+  status: AlertStatus;
+  title: string;
+  description: string;
+  severity?: Severity;
+  playbookId?: string;
+  model?: string;
+  /** When the monitor saw it first (Alertmanager `startsAt`, generic `detected_at`). */
+  detectedAt?: Date;
+  /** When it stopped (Alertmanager `endsAt` of a resolved alert). */
+  endedAt?: Date;
+  labels: Record<string, string>;
+}
+
+export interface StoredAlert {
+  id: number;
+  incidentId: number;
+  format: AlertFormat;
+  source: string;
+  dedupKey: string;
+  status: AlertStatus;
+  triage: TriageState;
+  labels: Record<string, string>;
+  model: string | null;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+  fireCount: number;
+  resolvedAt: Date | null;
+  triageRef: MessageRef | null;
+}
+
+export type NewAlert = Omit<StoredAlert, 'id' | 'triage' | 'fireCount' | 'resolvedAt' | 'triageRef'>;
+export type AlertPatch = Partial<Pick<StoredAlert, 'status' | 'triage' | 'lastSeenAt' | 'fireCount' | 'resolvedAt' | 'triageRef'>>;
+
+export interface AlertRepository {
+  /** Serialises intake of one key across processes until the transaction ends. */
+  lockKey(key: string): Promise<void>;
+  /** The latest alert with this key that is still firing or whose incident is still open. */
+  findOpen(dedupKey: string): Promise<StoredAlert | undefined>;
+  create(alert: NewAlert): Promise<StoredAlert>;
+  update(id: number, patch: AlertPatch): Promise<StoredAlert>;
+  forIncident(incidentId: number): Promise<StoredAlert | undefined>;
+  /** The alert was declared a real incident: the person who declared it becomes the incident's declarer. */
+  markDeclared(alertId: number, by: string): Promise<void>;
+  /** Alerts waiting for a person to declare or dismiss them. */
+  awaitingTriage(limit: number): Promise<StoredAlert[]>;
+}

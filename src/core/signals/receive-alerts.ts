@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import type { CoreContext } from '../context.js';
+import { declareIncident } from '../incident/declare-incident.js';
+import type { AlertSignal, StoredAlert } from './alert.js';
+import { refreshTriageCard } from './triage.js';
+
+export type AlertOutcome = 'opened' | 'repeated' | 'refired' | 'resolved' | 'ignored';
+
+export interface AlertResult {
+  outcome: AlertOutcome;
+  incidentId: number | null;
+  alertId: number | null;
+}
+
+/** The platform alerts are opened on: the configured one, else the first chat edge running. */
+function alertPlatform(context: CoreContext): string {
+  return context.triage?.platform ?? [...context.platforms.keys()][0] ?? 'none';
+}
+
+/** Alertmanager fingerprints and generic dedup keys live in separate namespaces. */
+function keyOf(signal: AlertSignal): string {
+  return `${signal.format === 'alertmanager' ? 'am' : 'generic'}:${signal.dedupKey ?? randomUUID()}`;
+}
+
+async function attach(context: CoreContext, open: StoredAlert, signal: AlertSignal, now: Date): Promise<AlertResult> {
+  const store = context.store;
+  const result = (outcome: AlertOutcome): AlertResult => ({ outcome, incidentId: open.incidentId, alertId: open.id });
+  if (signal.status === 'resolved') {
+    if (open.status === 'resolved') {
+      await store.alerts.update(open.id, { lastSeenAt: now });
+      return result('repeated');
+    }
+    const at = signal.endedAt && signal.endedAt <= now ? signal.endedAt : now;
+    await store.alerts.update(open.id, { status: 'resolved', resolvedAt: at, lastSeenAt: now });
+    await store.events.append({ incidentId: open.incidentId, kind: 'alert_resolved', payload: { alert_id: open.id, dedup_key: open.dedupKey }, actor: open.source, occurredAt: at });
+    return result('resolved');
+  }
+  const fireCount = open.fireCount + 1;
+  if (open.status === 'resolved') {
+    await store.alerts.update(open.id, { status: 'firing', resolvedAt: null, lastSeenAt: now, fireCount });
+    await store.events.append({ incidentId: open.incidentId, kind: 'alert_refired', payload: { alert_id: open.id, fire_count: fireCount }, actor: open.source, occurredAt: now });
+    return result('refired');
+  }
+  await store.alerts.update(open.id, { lastSeenAt: now, fireCount });
+  return result('repeated');
+}
+
+/**
+ * One alert in: a repeat of an open alert (same fingerprint or dedup_key) attaches to it, a
+ * resolved status is an event on it, anything else opens an incident in `declared` state for
+ * triage, with the alert's own time as its detection time.
+ */
+async function receiveAlert(context: CoreContext, signal: AlertSignal): Promise<AlertResult> {
+  const now = context.clock.now();
+  const key = keyOf(signal);
+  return context.store.transaction(async (store) => {
+    const inner: CoreContext = { ...context, store };
+    await store.alerts.lockKey(key);
+    const open = await store.alerts.findOpen(key);
+    if (open) return attach(inner, open, signal, now);
+    if (signal.status === 'resolved') return { outcome: 'ignored' as const, incidentId: null, alertId: null };
+    const detectedAt = signal.detectedAt && signal.detectedAt < now ? signal.detectedAt : now;
+    const { incident } = await declareIncident(
+      inner,
+      { platform: alertPlatform(context), userId: signal.source, channelId: context.triage?.channelId ?? 'triage' },
+      {
+        title: signal.title,
+        description: signal.description,
+        ...(signal.severity ? { severity: signal.severity } : {}),
+        ...(signal.playbookId ? { playbookId: signal.playbookId } : {}),
+        detectedAt,
+        impactStartedAt: detectedAt,
+        source: 'alert',
+        awaitTriage: true,
+      },
+    );
+    const alert = await store.alerts.create({
+      incidentId: incident.id,
+      format: signal.format,
+      source: signal.source,
+      dedupKey: key,
+      status: 'firing',
+      labels: signal.labels,
+      model: signal.model ?? null,
+      firstSeenAt: now,
+      lastSeenAt: now,
+    });
+    await store.events.append({
+      incidentId: incident.id,
+      kind: 'alert_received',
+      payload: { alert_id: alert.id, format: signal.format, source: signal.source, dedup_key: key, labels: signal.labels },
+      actor: signal.source,
+      occurredAt: detectedAt,
+    });
+    return { outcome: 'opened' as const, incidentId: incident.id, alertId: alert.id };
+  });
+}
+
+/** Takes in every alert of one request, in order; the triage cards are posted or refreshed after commit. */
+export async function receiveAlerts(context: CoreContext, signals: readonly AlertSignal[]): Promise<AlertResult[]> {
+  const results: AlertResult[] = [];
+  for (const signal of signals) results.push(await receiveAlert(context, signal));
+  for (const result of results) {
+    if (result.incidentId !== null && result.outcome !== 'repeated') await refreshTriageCard(context, result.incidentId);
+  }
+  return results;
+}

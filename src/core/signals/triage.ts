@@ -1,0 +1,89 @@
+import type { Actor, CoreContext } from '../context.js';
+import { ROLES } from '../domain.js';
+import { AppError, isAppError } from '../errors.js';
+import { markFalsePositive } from '../incident/change-state.js';
+import { staffRoles } from '../incident/declare-incident.js';
+import { incidentRef } from '../incident/header-card.js';
+import { changeIncident } from '../incident/incident-transaction.js';
+import { publishIncident } from '../incident/publish-incident.js';
+import { publicReply, type Reply } from '../reply.js';
+import { triageCard } from './triage-card.js';
+
+/** Posts the alert's triage card, or updates the one already posted, from the database. */
+export async function refreshTriageCard(context: CoreContext, incidentId: number): Promise<void> {
+  const triage = context.triage;
+  const [incident, alert] = await Promise.all([context.store.incidents.get(incidentId), context.store.alerts.forIncident(incidentId)]);
+  if (!triage || !incident || !alert) return;
+  const platform = context.platforms.get(incident.platform);
+  if (!platform) return;
+  const card = triageCard(incident, alert, {
+    timeZone: context.timeZone,
+    mention: (u) => platform.mention(u),
+    ...(incident.playbookId ? { playbookName: context.playbooks.get(incident.playbookId)?.name ?? incident.playbookId } : {}),
+  });
+  try {
+    if (alert.triageRef) {
+      await platform.updateCard(alert.triageRef, card);
+      return;
+    }
+    const ref = await platform.postCard(triage.channelId, card);
+    await context.store.alerts.update(alert.id, { triageRef: ref });
+  } catch (error) {
+    if (isAppError(error, 'rate_limited')) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    context.logger.error({ incidentId, err: message }, 'could not post the triage card');
+    await context.store.events.append({ incidentId, kind: 'side_effect_failed', payload: { effect: 'post triage card', error: message }, actor: 'bot', occurredAt: context.clock.now() });
+  }
+}
+
+/** After a restart: post the cards of alerts still waiting whose card never went out. */
+export async function postPendingTriageCards(context: CoreContext): Promise<number> {
+  let posted = 0;
+  for (const alert of await context.store.alerts.awaitingTriage(500)) {
+    if (alert.triageRef) continue;
+    await refreshTriageCard(context, alert.incidentId);
+    posted++;
+  }
+  return posted;
+}
+
+async function pendingAlert(context: CoreContext, incidentId: number) {
+  const alert = await context.store.alerts.forIncident(incidentId);
+  if (!alert) throw new AppError('not_found', `INC-${incidentId} did not come from an alert; \`/incident list\` shows the open incidents`);
+  return alert;
+}
+
+/** "Declare incident": the alert goes on as a normal declaration: channel, checklist, pages. */
+export async function declareAlert(context: CoreContext, actor: Actor, incidentId: number): Promise<Reply> {
+  await pendingAlert(context, incidentId);
+  const now = context.clock.now();
+  const unstaffed = await changeIncident(context, incidentId, async (store, incident) => {
+    const alert = (await store.alerts.forIncident(incidentId))!;
+    if (alert.triage === 'declared') throw new AppError('invalid_transition', `${incidentRef(incident)} was already declared a real incident`);
+    if (alert.triage === 'dismissed' || incident.state === 'false_positive') {
+      throw new AppError('invalid_transition', `${incidentRef(incident)} was marked not a real incident; \`reopen\` it in its channel or declare a new one`);
+    }
+    await store.alerts.markDeclared(alert.id, actor.userId);
+    await store.events.append({ incidentId, kind: 'alert_declared', payload: { alert_id: alert.id }, actor: actor.userId, occurredAt: now, ...(actor.requestKey ? { idempotencyKey: `alert-declare:${actor.requestKey}` } : {}) });
+    const playbook = context.playbooks.get(incident.playbookId);
+    return staffRoles(store, { ...incident, declaredBy: actor.userId }, playbook, actor.userId, now);
+  });
+  const incident = (await publishIncident(context, incidentId))!;
+  await refreshTriageCard(context, incidentId);
+  const where = incident.channelName ? `#${incident.channelName}` : 'its channel';
+  const lines = [`Declared ${incidentRef(incident)} (${incident.severity.toUpperCase()}) from the alert: ${where}.`];
+  if (unstaffed.length) lines.push(`Nobody is on call for ${unstaffed.map((r) => ROLES[r].name).join(', ')}: \`/incident oncall <role> @person\`.`);
+  return { ...publicReply(lines.join('\n')), incidentId, ...(incident.channelId ? { channelId: incident.channelId } : {}) };
+}
+
+/** "Not a real incident": the alert's incident becomes a false positive with a reason. */
+export async function dismissAlert(context: CoreContext, actor: Actor, incidentId: number, reason?: string): Promise<Reply> {
+  const alert = await pendingAlert(context, incidentId);
+  if (alert.triage === 'declared') {
+    throw new AppError('invalid_transition', `INC-${incidentId} was already declared; mark it with \`/incident false-positive <reason>\` in its channel`);
+  }
+  const reply = await markFalsePositive(context, actor, incidentId, reason ?? 'not a real incident (dismissed in triage)');
+  await context.store.alerts.update(alert.id, { triage: 'dismissed' });
+  await refreshTriageCard(context, incidentId);
+  return reply;
+}

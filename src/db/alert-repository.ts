@@ -1,0 +1,105 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { MessageRef } from '../core/incident/incident.js';
+import type { AlertFormat, AlertPatch, AlertRepository, AlertStatus, NewAlert, StoredAlert, TriageState } from '../core/signals/alert.js';
+import type { AlertsTable, Database } from './tables.js';
+
+function toAlert(row: Selectable<AlertsTable>): StoredAlert {
+  return {
+    id: row.id,
+    incidentId: row.incident_id,
+    format: row.format as AlertFormat,
+    source: row.source,
+    dedupKey: row.dedup_key,
+    status: row.status as AlertStatus,
+    triage: row.triage as TriageState,
+    labels: row.labels as Record<string, string>,
+    model: row.model,
+    firstSeenAt: row.first_seen_at,
+    lastSeenAt: row.last_seen_at,
+    fireCount: row.fire_count,
+    resolvedAt: row.resolved_at,
+    triageRef: row.triage_ref as MessageRef | null,
+  };
+}
+
+export class KyselyAlertRepository implements AlertRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async lockKey(key: string): Promise<void> {
+    await sql`SELECT pg_advisory_xact_lock(hashtext(${`alert:${key}`}))`.execute(this.db);
+  }
+
+  async findOpen(dedupKey: string): Promise<StoredAlert | undefined> {
+    const row = await this.db
+      .selectFrom('alerts')
+      .innerJoin('incidents', 'incidents.id', 'alerts.incident_id')
+      .selectAll('alerts')
+      .where('alerts.dedup_key', '=', dedupKey)
+      .where((eb) => eb.or([eb('alerts.status', '=', 'firing'), eb('incidents.state', 'not in', ['resolved', 'closed', 'false_positive'])]))
+      .orderBy('alerts.id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row && toAlert(row);
+  }
+
+  async create(alert: NewAlert): Promise<StoredAlert> {
+    const row = await this.db
+      .insertInto('alerts')
+      .values({
+        incident_id: alert.incidentId,
+        format: alert.format,
+        source: alert.source,
+        dedup_key: alert.dedupKey,
+        status: alert.status,
+        labels: JSON.stringify(alert.labels),
+        model: alert.model,
+        first_seen_at: alert.firstSeenAt,
+        last_seen_at: alert.lastSeenAt,
+        resolved_at: null,
+        triage_ref: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toAlert(row);
+  }
+
+  async update(id: number, patch: AlertPatch): Promise<StoredAlert> {
+    const row = await this.db
+      .updateTable('alerts')
+      .set({
+        ...(patch.status ? { status: patch.status } : {}),
+        ...(patch.triage ? { triage: patch.triage } : {}),
+        ...(patch.lastSeenAt ? { last_seen_at: patch.lastSeenAt } : {}),
+        ...(patch.fireCount !== undefined ? { fire_count: patch.fireCount } : {}),
+        ...(patch.resolvedAt !== undefined ? { resolved_at: patch.resolvedAt } : {}),
+        ...(patch.triageRef !== undefined ? { triage_ref: patch.triageRef === null ? null : JSON.stringify(patch.triageRef) } : {}),
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toAlert(row);
+  }
+
+  async forIncident(incidentId: number): Promise<StoredAlert | undefined> {
+    const row = await this.db.selectFrom('alerts').selectAll().where('incident_id', '=', incidentId).executeTakeFirst();
+    return row && toAlert(row);
+  }
+
+  async markDeclared(alertId: number, by: string): Promise<void> {
+    const alert = await this.db.updateTable('alerts').set({ triage: 'declared' }).where('id', '=', alertId).returning('incident_id').executeTakeFirstOrThrow();
+    await this.db.updateTable('incidents').set({ declared_by: by }).where('id', '=', alert.incident_id).execute();
+  }
+
+  async awaitingTriage(limit: number): Promise<StoredAlert[]> {
+    const rows = await this.db
+      .selectFrom('alerts')
+      .innerJoin('incidents', 'incidents.id', 'alerts.incident_id')
+      .selectAll('alerts')
+      .where('alerts.triage', '=', 'pending')
+      .where('incidents.state', 'not in', ['closed', 'false_positive'])
+      .orderBy('alerts.id')
+      .limit(limit)
+      .execute();
+    return rows.map(toAlert);
+  }
+}
