@@ -44,8 +44,7 @@ export class KyselyMetricsSource implements MetricsSource {
     // Column names are constants of this file, never input.
     const stat = (column: 'd' | 't' | 'c' | 'r') =>
       sql.raw(`count(${column}) FILTER (WHERE NOT fp)::int AS ${column}_n, avg(${column}) FILTER (WHERE NOT fp) AS ${column}_mean,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY ${column}) FILTER (WHERE NOT fp) AS ${column}_median,
-        percentile_cont(0.9) WITHIN GROUP (ORDER BY ${column}) FILTER (WHERE NOT fp) AS ${column}_p90`);
+        percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY ${column}) FILTER (WHERE NOT fp) AS ${column}_pct`);
     const result = await sql<Record<string, unknown>>`
       SELECT count(*)::int AS declared,
              count(*) FILTER (WHERE fp)::int AS false_positives,
@@ -65,8 +64,8 @@ export class KyselyMetricsSource implements MetricsSource {
     const sample = (column: string): DurationSample => ({
       n: Number(row[`${column}_n`] ?? 0),
       mean: num(row[`${column}_mean`]),
-      median: num(row[`${column}_median`]),
-      p90: num(row[`${column}_p90`]),
+      median: num((row[`${column}_pct`] as number[] | null)?.[0]),
+      p90: num((row[`${column}_pct`] as number[] | null)?.[1]),
     });
     const columns: Record<TimeMetricKey, string> = { mttd: 'd', mttt: 't', mttc: 'c', mttr: 'r' };
     return {

@@ -36,13 +36,16 @@ afterAll(async () => {
 });
 
 const get = (path: string, token: string | null = TOKEN) => fetch(`${base}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test reads of arbitrary JSON
+type Json = Record<string, any>;
+const json = async (response: Response): Promise<Json> => (await response.json()) as Json;
 
 describe('JSON API', () => {
   it('refuses requests without the bearer token, or with a wrong one', async () => {
     for (const path of ['/api/metrics', '/api/incidents', `/api/incidents/${privateId}`]) {
       const none = await get(path, null);
       expect(none.status).toBe(401);
-      expect(await none.json()).toEqual({ error: 'send Authorization: Bearer <API_TOKEN>' });
+      expect(await json(none)).toEqual({ error: 'send Authorization: Bearer <API_TOKEN>' });
       expect((await get(path, 'wrong-token-wrong-token-x')).status).toBe(401);
     }
   });
@@ -50,7 +53,7 @@ describe('JSON API', () => {
   it('returns the nine metrics with the exact shapes, numbers unrounded', async () => {
     const response = await get('/api/metrics?from=2026-10-01&to=2026-12-31T00:00:00Z');
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = await json(response);
     expect(body.period).toEqual({ from: '2026-10-01T04:00:00.000Z', to: '2026-12-31T00:00:00.000Z', time_zone: 'America/New_York' });
     expect(body.mttd).toEqual({ mean: 20, median: 20, p90: 20, n: 1, unit: 'minutes' });
     expect(body.mttt).toEqual({ mean: 15, median: 15, p90: 15, n: 1, unit: 'minutes' });
@@ -71,19 +74,19 @@ describe('JSON API', () => {
     await handleCommand(app.context, inChannel, '/incident action Red-team uploads owner=@bob due=2026-11-22');
     await handleCommand(app.context, inChannel, '/incident action Update guardrail docs owner=@bob due=2026-11-23');
     await handleCommand(app.context, inChannel, '/incident action done 1');
-    const body = await (await get('/api/metrics?from=2026-11-01&to=2026-12-01')).json();
+    const body = await json(await get('/api/metrics?from=2026-11-01&to=2026-12-01'));
     expect(body.action_item_completion).toEqual({ value: (1 / 3) * 100, numerator: 1, denominator: 3, unit: 'percent' });
   });
 
   it('refuses a bad period with a message saying what to send', async () => {
     const bad = await get('/api/metrics?from=yesterday');
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error).toBe('from: "yesterday" is not an ISO-8601 time; use e.g. 2026-10-01T00:00:00Z or 2026-10-01');
+    expect((await json(bad)).error).toBe('from: "yesterday" is not an ISO-8601 time; use e.g. 2026-10-01T00:00:00Z or 2026-10-01');
     expect((await get('/api/metrics?from=2026-12-01&to=2026-11-01')).status).toBe(400);
   });
 
   it('lists incidents, private ones included, with the fields dashboards need', async () => {
-    const body = await (await get('/api/incidents')).json();
+    const body = await json(await get('/api/incidents'));
     expect(body.incidents).toHaveLength(1);
     const [incident] = body.incidents;
     expect(incident).toMatchObject({
@@ -101,12 +104,12 @@ describe('JSON API', () => {
       closed_at: null,
     });
     expect(typeof incident.channel).toBe('string');
-    expect((await (await get('/api/incidents?from=2026-12-01')).json()).incidents).toEqual([]);
+    expect((await json(await get('/api/incidents?from=2026-12-01'))).incidents).toEqual([]);
     expect((await get('/api/incidents?limit=0')).status).toBe(400);
   });
 
   it('returns one incident with its timeline of events', async () => {
-    const body = await (await get(`/api/incidents/${privateId}`)).json();
+    const body = await json(await get(`/api/incidents/${privateId}`));
     expect(body.id).toBe(privateId);
     const kinds = body.timeline.map((e: { kind: string }) => e.kind);
     expect(kinds[0]).toBe('incident_declared');
