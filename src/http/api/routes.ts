@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CoreContext } from '../../core/context.js';
 import { computeMetrics } from '../../core/metrics/compute-metrics.js';
 import { DEFINITIONS } from '../../core/metrics/definitions.js';
+import { MTTA_DEFINITION } from '../../core/metrics/mtta.js';
 import { quarterOf, quarterStart, zonedTime } from '../../core/metrics/period.js';
 import { sendJson, type HttpServer, type RouteHandler } from '../server.js';
 import { eventJson, incidentJson } from './incident-json.js';
@@ -81,7 +82,10 @@ export function registerApiRoutes(http: HttpServer, context: CoreContext, option
         period: { from: range.from.toISOString(), to: range.to.toISOString(), time_zone: context.timeZone },
         ...metrics,
         ...mtta,
-        definitions: Object.fromEntries(Object.entries(DEFINITIONS).map(([key, d]) => [key, d.how])),
+        definitions: {
+          ...Object.fromEntries(Object.entries(DEFINITIONS).map(([key, d]) => [key, d.how])),
+          ...(options.mtta ? { mtta: MTTA_DEFINITION } : {}),
+        },
       });
     }),
   );
