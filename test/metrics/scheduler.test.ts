@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import type { Actor } from '../../src/core/context.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { handleCommand } from '../../src/core/handle-command.js';
 import { quarterReminderDays, reminderDue, suggestScenario } from '../../src/core/metrics/exercise-reminder.js';
 import { remindOverdueActionItems } from '../../src/core/review/remind-overdue.js';
@@ -182,5 +183,14 @@ describe('overdue action item reminders', () => {
     expect(core.printed[0]).toContain('[DM to @bob] bot:');
     expect(core.printed[0]).toContain(`#${incident.id} item 1: Add slur list to eval (due 2026-11-05)`);
     expect(core.printed[0]).not.toContain('Retrain');
+  });
+});
+
+describe('schedule settings', () => {
+  it('defaults to Monday 09:00 for the digest and weekdays 09:00 for reminders, and refuses a bad expression by name', () => {
+    const config = loadConfig({});
+    expect([config.DIGEST_CRON, config.REMINDER_CRON, config.DIGEST_CHANNEL]).toEqual(['0 9 * * 1', '0 9 * * 1-5', undefined]);
+    expect(() => loadConfig({ DIGEST_CRON: 'every monday' })).toThrow(ConfigError);
+    expect(() => loadConfig({ DIGEST_CRON: 'every monday' })).toThrow(/DIGEST_CRON: expected a cron expression such as "0 9 \* \* 1" \(Monday 09:00\) \(got "every monday"\)/);
   });
 });
