@@ -13,6 +13,7 @@ import { registerCommands } from './listeners/commands.js';
 import type { ListenerDeps } from './listeners/deps.js';
 import { registerViews } from './listeners/views.js';
 import { SlackPlatform } from './platform.js';
+import { WorkQueue } from './work-queue.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 /** Slack signs each request with its time; Bolt refuses old ones, we also refuse ones from the future. */
@@ -30,8 +31,11 @@ export interface SlackSettings {
    * failures (HTTP 5xx, network) are retried with backoff.
    */
   retryConfig?: RetryOptions;
+  /** How many requests' work (after the ack) runs at once. */
+  parallelWork?: number;
 }
 
+export const DEFAULT_PARALLEL_WORK = 4;
 export const DEFAULT_RETRY: RetryOptions = { retries: 3, factor: 2, minTimeout: 250, maxTimeout: 2000 };
 
 export interface SlackEdge {
@@ -85,13 +89,13 @@ export async function startSlack(app: BotApp, settings: SlackSettings, logger: L
   const platform = new SlackPlatform(client, auth.user_id!);
   app.addPlatform(platform);
 
-  const inFlight = new Set<Promise<void>>();
+  const queue = new WorkQueue(settings.parallelWork ?? DEFAULT_PARALLEL_WORK);
   const deps: ListenerDeps = {
     context: app.context,
     platform,
     client,
     run(name, work, tell) {
-      const task = (async () => {
+      return queue.run(async () => {
         try {
           await work();
         } catch (error) {
@@ -99,10 +103,7 @@ export async function startSlack(app: BotApp, settings: SlackSettings, logger: L
           logger.warn({ work: name, err: error instanceof Error ? error.message : String(error) }, 'slack work failed');
           await tell?.(reply).catch((tellError: unknown) => logger.error({ work: name, err: String(tellError) }, 'could not tell the user'));
         }
-      })();
-      inFlight.add(task);
-      void task.finally(() => inFlight.delete(task));
-      return task;
+      });
     },
   };
 
@@ -128,9 +129,7 @@ export async function startSlack(app: BotApp, settings: SlackSettings, logger: L
   registerViews(bot, deps);
   if (socket) await bot.start();
 
-  const drain = async () => {
-    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-  };
+  const drain = () => queue.drain();
   return {
     platform,
     mode: socket ? 'socket' : 'http',

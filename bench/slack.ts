@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { FAKE_BOT_TOKEN, FakeSlack, GENERAL } from '../test/support/fake-slack.js';
+import { SIGNING_SECRET, postSigned, slashCommandBody } from '../test/support/slack-requests.js';
+import { ms, printRows, summarise } from './stats.js';
+
+/**
+ * Slack edge: slash-command ack latency of the bot beside a bare Bolt app that only acks (same
+ * signed requests, same fake Web API, same run), and declare end to end: ack → last Web API call.
+ * Each server runs in its own process (bench/support-slack-target.ts); this process sends the
+ * requests and plays Slack's Web API. Targets: ack p99 < 50 ms and within 2× the bare app;
+ * declare < 300 ms.
+ */
+const REQUESTS = Number(process.env.BENCH_SLACK_REQUESTS ?? 500);
+const CONCURRENCY = 20;
+const DECLARES = Number(process.env.BENCH_SLACK_DECLARES ?? 30);
+
+let sequence = 0;
+
+interface Target {
+  url: string;
+  process: ChildProcess;
+}
+
+async function startTarget(mode: 'bot' | 'bare', fake: FakeSlack): Promise<Target> {
+  const script = fileURLToPath(new URL('./support-slack-target.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, mode], {
+    env: { ...process.env, FAKE_SLACK_URL: fake.url, BENCH_TOKEN: FAKE_BOT_TOKEN, BENCH_SECRET: SIGNING_SECRET },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`bench target ${mode} exited with ${code}`)));
+  });
+  const { port } = JSON.parse(first) as { port: number };
+  return { url: `http://127.0.0.1:${port}/slack/events`, process: child };
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+function command(fake: FakeSlack, text: string, id: string): string {
+  return slashCommandBody({ text, user: 'UALICE', channel: GENERAL, triggerId: `bench.${id}`, responseUrl: fake.responseUrl(id) });
+}
+
+/** Sends `count` signed slash commands, CONCURRENCY at a time; returns each HTTP round trip (the ack). */
+async function ackLatencies(target: Target, fake: FakeSlack, text: string, count: number): Promise<number[]> {
+  const samples: number[] = [];
+  let started = 0;
+  const worker = async () => {
+    while (started < count) {
+      started++;
+      const body = command(fake, text, `a${++sequence}`);
+      const start = performance.now();
+      const response = await postSigned(target.url, body);
+      await response.arrayBuffer();
+      samples.push(performance.now() - start);
+      if (response.status !== 200) throw new Error(`ack answered ${response.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return samples;
+}
+
+export default async function bench(): Promise<void> {
+  const fake = new FakeSlack();
+  await fake.start();
+  const bot = await startTarget('bot', fake);
+  const bare = await startTarget('bare', fake);
+  try {
+    const setup = async (text: string) => {
+      const id = `s${++sequence}`;
+      await postSigned(bot.url, command(fake, text, id));
+      await waitFor(() => fake.responses.some((r) => r.id === id), `the reply to ${text}`);
+    };
+    await setup('oncall security <@USAM>');
+    await setup('oncall ml-engineer <@UMIA>');
+
+    // Warm both up; every bot reply must be in before the next phase starts.
+    const replies = () => fake.responses.length;
+    await ackLatencies(bare, fake, 'list', 50);
+    let expected = replies() + 50;
+    await ackLatencies(bot, fake, 'list', 50);
+    await waitFor(() => replies() >= expected, 'warm-up replies');
+
+    const bareAcks = summarise(await ackLatencies(bare, fake, 'list', REQUESTS));
+    expected = replies() + REQUESTS;
+    const botAcks = summarise(await ackLatencies(bot, fake, 'list', REQUESTS));
+    await waitFor(() => replies() >= expected, 'the bot to answer every command');
+
+    const declareAck: number[] = [];
+    const declareTotal: number[] = [];
+    for (let i = 0; i < DECLARES; i++) {
+      const id = `d${++sequence}`;
+      const callsBefore = fake.calls.length;
+      const start = performance.now();
+      const response = await postSigned(bot.url, command(fake, `declare sev2 prompt-injection Incident ${i} support bot obeys hidden instructions`, id));
+      await response.arrayBuffer();
+      const acked = performance.now();
+      // The declarer's reply is sent after the channel, cards, pin and pages are done.
+      await waitFor(() => fake.responses.some((r) => r.id === id), `declare ${i}`);
+      const calls = fake.calls.slice(callsBefore);
+      if (!calls.some((c) => c.method === 'pins.add') || calls.some((c) => c.outcome !== 'ok')) throw new Error(`declare ${i} did not finish cleanly`);
+      declareAck.push(acked - start);
+      declareTotal.push(Math.max(...calls.map((c) => c.at)) - acked);
+    }
+    const bareDeclareAcks = summarise(await ackLatencies(bare, fake, 'declare sev2 prompt-injection Bench incident', DECLARES));
+    const dAck = summarise(declareAck);
+    const dTotal = summarise(declareTotal);
+
+    printRows(`Slack slash-command ack: ${REQUESTS} signed \`/incident list\`, ${CONCURRENCY} at a time`, [
+      { app: 'bare Bolt (ack only)', p50: ms(bareAcks.p50), p99: ms(bareAcks.p99), mean: ms(bareAcks.mean) },
+      { app: 'incident bot', p50: ms(botAcks.p50), p99: ms(botAcks.p99), mean: ms(botAcks.mean) },
+      { app: 'ratio bot / bare', p50: (botAcks.p50 / bareAcks.p50).toFixed(2), p99: (botAcks.p99 / bareAcks.p99).toFixed(2), mean: (botAcks.mean / bareAcks.mean).toFixed(2) },
+    ]);
+    printRows(`Slack declare: ${DECLARES} declares one after another (prompt-injection, 25 steps, 2 roles paged)`, [
+      { measure: 'ack, bare Bolt (same requests)', p50: ms(bareDeclareAcks.p50), p99: ms(bareDeclareAcks.p99) },
+      { measure: 'ack, incident bot', p50: ms(dAck.p50), p99: ms(dAck.p99) },
+      { measure: 'ack → last Web API call', p50: ms(dTotal.p50), p99: ms(dTotal.p99) },
+    ]);
+    const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+    console.log(
+      `targets: ack p99 < 50 ms ${verdict(botAcks.p99 < 50)}; ack p99 within 2x bare ${verdict(botAcks.p99 <= 2 * bareAcks.p99)}; declare p99 < 300 ms ${verdict(dTotal.p99 < 300)}`,
+    );
+  } finally {
+    bot.process.stdin?.end();
+    bare.process.stdin?.end();
+    await fake.close();
+  }
+}
