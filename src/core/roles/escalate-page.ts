@@ -20,7 +20,9 @@ export async function escalatePage(context: CoreContext, claimed: Page): Promise
       await store.pageQueue.settle(claimed.id, {});
       return null;
     }
-    if (incident.state === 'resolved' || incident.state === 'closed' || incident.state === 'false_positive') {
+    // One chain per role: a newer page for the role (`page <role>`, a reassignment) supersedes this one.
+    const superseded = (await store.pages.forIncident(incident.id)).some((p) => p.role === page.role && p.id > page.id);
+    if (superseded || incident.state === 'resolved' || incident.state === 'closed' || incident.state === 'false_positive') {
       await store.pageQueue.settle(page.id, { escalateAt: null });
       return null;
     }
