@@ -152,12 +152,20 @@ describe('clicks and commands in an incident channel', () => {
     expect(kinds).toEqual(expect.arrayContaining(['note_added', 'decision_recorded', 'page_sent', 'state_changed']));
   });
 
-  it('answers the page Acknowledge button in the DM', async () => {
+  it('acknowledges a page from the Acknowledge button in the DM, and refuses a click by someone else', async () => {
     const dm = h.fake.messagesIn('DUSAM').at(-1)!;
-    const click = await h.act(dm, button(dm, 'page:ack'), { user: 'USAM' });
+    const ackButton = button(dm, 'page:ack');
+    const [incidentId, pageId] = String(ackButton.value).split(':').map(Number);
+    const other = await h.act(dm, ackButton, { user: 'UBOB' });
+    expect(other.replies[0]).toMatchObject({ response_type: 'ephemeral' });
+    expect(String(other.replies[0]!.text)).toContain('went to someone else');
+
+    const click = await h.act(dm, ackButton, { user: 'USAM' });
     expect(click.status).toBe(200);
-    expect(click.replies[0]).toMatchObject({ response_type: 'ephemeral' });
-    expect(String(click.replies[0]!.text).length).toBeGreaterThan(0);
+    const page = (await h.app.context.store.pages.forIncident(incidentId!)).find((p) => p.id === pageId)!;
+    expect(page).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'USAM' });
+    const events = await h.app.context.store.events.forIncident(incidentId!);
+    expect(events.filter((e) => e.kind === 'page_acknowledged').map((e) => e.actor)).toEqual(['USAM']);
   });
 
   it('posts the metrics digest and uploads its chart to the channel', async () => {

@@ -12,6 +12,9 @@ export const ACTION = {
   severity: 'severity',
   assign: 'assign',
   pageAck: 'page:ack',
+  /** An alert's triage card: declare it real, or dismiss it. */
+  triageDeclare: 'triage:declare',
+  triageDismiss: 'triage:dismiss',
   /** The declare modal's title input: pressing Enter re-matches the playbook. */
   declareTitle: 'declare_title',
 } as const;

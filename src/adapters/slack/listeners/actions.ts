@@ -63,6 +63,16 @@ export function registerActions(app: App, deps: ListenerDeps): void {
     await click(body, [{ action: 'page-ack', value: action.value ?? '' }], respond);
   });
 
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION.triageDeclare }, async ({ ack, body, action, respond }) => {
+    await ack();
+    await click(body, [{ action: 'triage-declare', value: action.value ?? '' }], respond);
+  });
+
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION.triageDismiss }, async ({ ack, body, action, respond }) => {
+    await ack();
+    await click(body, [{ action: 'triage-dismiss', value: action.value ?? '' }], respond);
+  });
+
   app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION.severity }, async ({ ack, body, action, respond }) => {
     await ack();
     const incidentId = incidentIdOf(action.value);
