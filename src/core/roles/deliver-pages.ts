@@ -11,8 +11,13 @@ import { tellChannel } from './tell-channel.js';
 import { escalationDelayMs } from './escalation-policy.js';
 import { pageCard } from './page-card.js';
 
-/** How long a claimed page stays out of other workers' reach while this one delivers it. */
-export const CLAIM_LEASE_MS = 60_000;
+/**
+ * How long a claimed page stays out of other workers' reach while this one delivers it, and how
+ * many pages one claim takes: a batch must finish well inside the lease even when every pager
+ * runs into its 10 s timeout, or another worker would take the same pages again.
+ */
+export const CLAIM_LEASE_MS = 120_000;
+const CLAIM_BATCH = 3;
 const DEFAULT_WORKER = `${hostname()}:${process.pid}`;
 
 export function pagersOf(context: CoreContext): readonly Pager[] {
@@ -150,12 +155,12 @@ export interface PagingRound {
  */
 export async function runDuePages(context: CoreContext, options: { incidentId?: number } = {}): Promise<PagingRound> {
   const round: PagingRound = { sent: 0, failed: 0, escalated: 0, resolved: 0 };
-  for (let pass = 0; pass < 10; pass++) {
+  for (let pass = 0; pass < 200; pass++) {
     const claimed = await context.store.pageQueue.claim({
       now: context.clock.now(),
       worker: workerOf(context),
       leaseMs: CLAIM_LEASE_MS,
-      limit: 50,
+      limit: CLAIM_BATCH,
       ...(options.incidentId !== undefined ? { incidentId: options.incidentId } : {}),
     });
     if (claimed.length === 0) break;

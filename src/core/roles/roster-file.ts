@@ -37,7 +37,7 @@ export function parseRosterFile(text: string, name: string): RosterEntries {
   }
   const parsed = rosterFile.safeParse(data ?? {});
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'file'}: ${i.message}`);
+    const problems = parsed.error.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`);
     throw new AppError('config', `${name}: ${problems.join('; ')} (roles are ${ROLE_IDS.join(', ')}; each has oncall: [people] and optional backup: person)`);
   }
   return parsed.data as RosterEntries;
