@@ -25,7 +25,7 @@ const TIME_ZONE = 'America/New_York';
 const PLAYBOOKS = "ARRAY['model-safety-violation','prompt-injection','data-leakage','model-drift']";
 const KINDS = "ARRAY['note_added','step_ticked','role_assigned','page_sent','decision_recorded']";
 
-async function seed(db: Kysely<Database>): Promise<void> {
+export async function seed(db: Kysely<Database>): Promise<void> {
   // Incidents every 10 minutes from 2024-01-01: about 1.9 years. Every 20th a false positive,
   // every 50th an exercise, every 10th still open at triage, every 7th without a playbook.
   await sql
