@@ -119,12 +119,15 @@ describe('clicks and commands in an incident channel', () => {
     const roles = await h.app.context.store.roles.forIncident(incidentId);
     expect(roles.find((r) => r.role === 'comms')?.userId).toBe('UCARA');
     expect(h.fake.messagesIn('DUCARA')).toHaveLength(1);
+    expect(h.fake.channels.get(channel)!.members.has('UCARA')).toBe(true);
     expect(JSON.stringify(messages.header().blocks)).toContain('Communications Lead: <@UCARA>');
   });
 
   it('assigns, pages, notes, decides, shows the timeline and marks a false positive by command', async () => {
-    const { incidentId, inChannel, load } = await declare('sev3 Toxic replies from the support bot');
+    const { incidentId, channel, inChannel, load } = await declare('sev3 Toxic replies from the support bot');
+    expect(h.fake.channels.get(channel)!.members.has('UMIA')).toBe(false);
     const assign = await inChannel('assign ml-engineer <@UMIA|mia>');
+    expect(h.fake.channels.get(channel)!.members.has('UMIA')).toBe(true);
     expect(assign.replies[0]).toMatchObject({ response_type: 'in_channel', text: '<@UMIA> is now ML Engineer.' });
     expect(h.fake.messagesIn('DUMIA').length).toBeGreaterThan(0);
 

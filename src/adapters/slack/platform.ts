@@ -38,18 +38,21 @@ export class SlackPlatform implements ChatPlatform {
   async createChannel(request: { name: string; private: boolean; topic: string; members: string[] }): Promise<{ id: string; name: string }> {
     const created = await this.call('conversations.create', () => this.client.conversations.create({ name: request.name, is_private: request.private }));
     const channel = { id: created.channel!.id!, name: created.channel!.name ?? request.name };
-    const users = request.members.filter((m) => m !== this.botUserId);
-    if (users.length > 0) {
-      await this.call('conversations.invite', async () => {
-        try {
-          await this.client.conversations.invite({ channel: channel.id, users: users.join(',') });
-        } catch (error) {
-          if (slackErrorCode(error) !== 'already_in_channel') throw error;
-        }
-      });
-    }
+    await this.addMembers(channel.id, request.members);
     if (request.topic) await this.call('conversations.setTopic', () => this.client.conversations.setTopic({ channel: channel.id, topic: request.topic }));
     return channel;
+  }
+
+  async addMembers(channelId: string, userIds: string[]): Promise<void> {
+    const users = userIds.filter((m) => m !== this.botUserId);
+    if (users.length === 0) return;
+    await this.call('conversations.invite', async () => {
+      try {
+        await this.client.conversations.invite({ channel: channelId, users: users.join(',') });
+      } catch (error) {
+        if (slackErrorCode(error) !== 'already_in_channel') throw error;
+      }
+    });
   }
 
   async postCard(channelId: string, card: Card): Promise<MessageRef> {

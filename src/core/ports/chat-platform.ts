@@ -15,6 +15,8 @@ export interface ChatPlatform {
   postText(channelId: string, text: string): Promise<MessageRef>;
   /** A direct message to one person (pages, reminders). */
   sendDirect(userId: string, card: Card): Promise<MessageRef>;
+  /** Adds people to a channel (a role holder assigned after the channel was made); already a member is fine. */
+  addMembers?(channelId: string, userIds: string[]): Promise<void>;
   /** Pin a message in its channel, where the platform supports it. */
   pin?(ref: MessageRef): Promise<void>;
   /** Uploads a file (the digest chart) to a channel, where the platform supports files. */

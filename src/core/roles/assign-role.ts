@@ -3,7 +3,19 @@ import { ROLES, type RoleId } from '../domain.js';
 import { AppError } from '../errors.js';
 import { changeIncident } from '../incident/incident-transaction.js';
 import { deliverPendingPages, platformFor, refreshCards } from '../incident/publish-incident.js';
+import type { Incident } from '../incident/incident.js';
 import { publicReply, type Reply } from '../reply.js';
+import { tellChannel } from './tell-channel.js';
+
+/** Someone who takes a role needs the channel: a private one they cannot join themselves. */
+async function bringIntoChannel(context: CoreContext, incident: Incident, userId: string): Promise<void> {
+  const platform = platformFor(context, incident);
+  if (!incident.channelId || !platform.addMembers) return;
+  await platform.addMembers(incident.channelId, [userId]).catch(async (error: unknown) => {
+    const reason = error instanceof Error ? error.message : String(error);
+    await tellChannel(context, incident, `:warning: Could not add ${platform.mention(userId)} to this channel: ${reason}. Add them by hand.`);
+  });
+}
 
 export async function assignRole(context: CoreContext, actor: Actor, incidentId: number, role: RoleId, userId: string): Promise<Reply> {
   const now = context.clock.now();
@@ -15,6 +27,7 @@ export async function assignRole(context: CoreContext, actor: Actor, incidentId:
     if (userId !== actor.userId) await store.pages.create({ incidentId, role, userId, createdAt: now });
     return incident;
   });
+  await bringIntoChannel(context, incident, userId);
   await refreshCards(context, incidentId);
   await deliverPendingPages(context, incidentId);
   return publicReply(`${platformFor(context, incident).mention(userId)} is now ${ROLES[role].name}.`);
@@ -36,6 +49,7 @@ export async function pageRole(context: CoreContext, actor: Actor, incidentId: n
     await store.pages.create({ incidentId, role, userId, createdAt: now });
     return { incident, userId };
   });
+  await bringIntoChannel(context, incident, userId);
   await refreshCards(context, incidentId);
   await deliverPendingPages(context, incidentId);
   const pages = await context.store.pages.forIncident(incidentId);
