@@ -59,6 +59,11 @@ export class FakeSlack {
     this.channels.set(GENERAL, { id: GENERAL, name: 'general', isPrivate: false, topic: '', members: new Set([BOT_USER]), pins: new Set() });
   }
 
+  /** A channel that exists before the bot starts (the bot is a member). */
+  addChannel(id: string, name: string): void {
+    this.channels.set(id, { id, name, isPrivate: false, topic: '', members: new Set([BOT_USER]), pins: new Set() });
+  }
+
   get url(): string {
     return `${this.base}/api/`;
   }

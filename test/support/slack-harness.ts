@@ -30,11 +30,14 @@ export interface SlackHarness {
 
 let responseSequence = 0;
 
-export async function startSlackHarness(database: DatabaseHandle, options: { retryConfig?: { retries: number; minTimeout?: number; maxTimeout?: number } } = {}): Promise<SlackHarness> {
+export async function startSlackHarness(
+  database: DatabaseHandle,
+  options: { retryConfig?: { retries: number; minTimeout?: number; maxTimeout?: number }; env?: Record<string, string> } = {},
+): Promise<SlackHarness> {
   const fake = new FakeSlack();
   await fake.start();
   const clock = new TestClock();
-  const config = loadConfig({ SLACK_BOT_TOKEN: FAKE_BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fake.url, LOG_LEVEL: 'silent' });
+  const config = loadConfig({ SLACK_BOT_TOKEN: FAKE_BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fake.url, LOG_LEVEL: 'silent', ...options.env });
   const logger = createLogger({ level: 'silent' });
   const app = await createApp(config, { logger, clock, database });
   const slack = await startSlack(

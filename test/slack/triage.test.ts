@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
+import { button, buttonIds, incidentMessages } from './support.js';
+
+let database: TestDatabase;
+let h: SlackHarness;
+const TRIAGE = 'C0TRIAGE';
+const ALERTS_TOKEN = 'alerts-token-0123456789';
+const generic = JSON.parse(readFileSync(new URL('../fixtures/alerts/generic-firing.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  h = await startSlackHarness(database, { env: { TRIAGE_CHANNEL: TRIAGE, ALERTS_TOKEN: ALERTS_TOKEN } });
+  h.fake.addChannel(TRIAGE, 'ai-alerts');
+});
+afterAll(async () => {
+  await h?.close();
+  await database?.close();
+});
+
+async function alert(body: Record<string, unknown>): Promise<number> {
+  const response = await fetch(`${h.baseUrl}/hooks/alerts`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ALERTS_TOKEN}` }, body: JSON.stringify(body) });
+  expect(response.status).toBe(200);
+  const result = (await response.json()) as { alerts: { incident_id: number }[] };
+  return result.alerts[0]!.incident_id;
+}
+
+describe('alerts waiting for triage in Slack', () => {
+  it('posts the triage card in the triage channel, and "Declare incident" opens the incident channel', async () => {
+    const incidentId = await alert(generic);
+    const card = h.fake.messagesIn(TRIAGE).at(-1)!;
+    expect(card.text).toBe(`Alert for triage: INC-${incidentId} · Drift monitor: PSI 0.31 on the pricing model's input features`);
+    expect(buttonIds(card)).toEqual(['triage:declare', 'triage:dismiss']);
+
+    const click = await h.act(card, button(card, 'triage:declare'), { user: 'UALICE' });
+    expect(click.replies[0]).toMatchObject({ response_type: 'in_channel' });
+    expect(String(click.replies[0]!.text)).toContain(`Declared INC-${incidentId} (SEV3) from the alert: #inc-20261125-drift-monitor-psi-0-31-on-the`);
+    const incident = (await h.app.context.store.incidents.get(incidentId))!;
+    expect(incidentMessages(h, incident.channelId!).header()).toBeDefined();
+    expect(buttonIds(h.fake.messagesIn(TRIAGE).at(-1)!)).toEqual([]);
+  });
+
+  it('"Not a real incident" marks the alert a false positive without a channel', async () => {
+    const incidentId = await alert({ ...generic, title: 'Toxicity classifier spike on the chat model', dedup_key: 'tox-1', playbook: 'model-safety-violation' });
+    const card = h.fake.messagesIn(TRIAGE).at(-1)!;
+    await h.act(card, button(card, 'triage:dismiss'), { user: 'UALICE' });
+    const incident = (await h.app.context.store.incidents.get(incidentId))!;
+    expect(incident).toMatchObject({ state: 'false_positive', channelId: null });
+  });
+});
