@@ -182,7 +182,7 @@ export class KyselyMetricsSource implements MetricsSource {
     return Number(row?.count ?? 0);
   }
 
-  async incidentsDeclared(period: Span): Promise<Incident[]> {
+  async incidentsDeclared(period: Span, limit: number): Promise<{ incidents: Incident[]; total: number }> {
     const rows = await this.db
       .selectFrom('incidents')
       .selectAll()
@@ -191,8 +191,16 @@ export class KyselyMetricsSource implements MetricsSource {
       .where('is_exercise', '=', false)
       .orderBy('declared_at', 'desc')
       .orderBy('id', 'desc')
+      .limit(limit)
       .execute();
-    return rows.map(toIncident);
+    const count = await this.db
+      .selectFrom('incidents')
+      .select((eb) => eb.fn.countAll<string>().as('total'))
+      .where('declared_at', '>=', period.from)
+      .where('declared_at', '<', period.to)
+      .where('is_exercise', '=', false)
+      .executeTakeFirst();
+    return { incidents: rows.map(toIncident), total: Number(count?.total ?? 0) };
   }
 
   async listIncidents(filter: IncidentListFilter): Promise<Incident[]> {

@@ -187,6 +187,12 @@ describe('the nine metrics over a crafted set (America/New_York)', () => {
     expect(metrics.exercise_frequency).toEqual({ '2025-Q1': 0 });
   });
 
+  it('lists the newest incidents declared in a period with the total, exercises left out', async () => {
+    const { incidents, total } = await source.incidentsDeclared(q4(), 2);
+    expect(total).toBe(5); // A, B, C, D, G
+    expect(incidents.map((i) => i.title)).toEqual(['G', 'D']);
+  });
+
   it('counts weekly incidents and MTTR for the chart', async () => {
     const weeks = [
       { from: new Date('2026-10-05T04:00:00Z'), to: new Date('2026-10-12T04:00:00Z') },

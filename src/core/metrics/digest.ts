@@ -24,7 +24,7 @@ export interface Digest {
   chart: { filename: string; title: string; data: Buffer; mimeType: string };
 }
 
-const LISTED_INCIDENTS = 15;
+export const LISTED_INCIDENTS = 15;
 export const CHART_WEEKS = 8;
 
 export async function metricsView(context: CoreContext, spec: PeriodSpec, now: Date, name: string): Promise<MetricsView> {
@@ -56,15 +56,20 @@ export function weeksText(weeks: WeekPoint[], timeZone: string): string {
 }
 
 /** The report card for one or more views; the incident list and chart numbers are optional extras. */
-export function metricsCard(title: string, views: MetricsView[], extras: { incidents?: { heading: string; list: Incident[] }; weeks?: WeekPoint[] }, timeZone: string): Card {
+export function metricsCard(
+  title: string,
+  views: MetricsView[],
+  extras: { incidents?: { heading: string; list: Incident[]; total: number }; weeks?: WeekPoint[] },
+  timeZone: string,
+): Card {
   const sections: NonNullable<Card['sections']> = [
     { text: views.map((v) => `${v.name}: ${v.period.label}, compared with ${v.previous.period.label}`).join('\n') },
     ...(metricSections(views) ?? []),
   ];
   if (extras.incidents) {
-    const { list, heading } = extras.incidents;
-    const shown = list.slice(0, LISTED_INCIDENTS).map(incidentLine);
-    if (list.length > LISTED_INCIDENTS) shown.push(`… and ${list.length - LISTED_INCIDENTS} more`);
+    const { list, heading, total } = extras.incidents;
+    const shown = list.map(incidentLine);
+    if (total > list.length) shown.push(`… and ${total - list.length} more`);
     sections.push({ heading, text: shown.length ? shown.join('\n') : 'none' });
   }
   if (extras.weeks) sections.push({ heading: `Last ${extras.weeks.length} weeks (bars: incidents, line: MTTR hours)`, text: weeksText(extras.weeks, timeZone) });
@@ -83,10 +88,10 @@ export async function buildDigest(context: CoreContext, now: Date): Promise<Dige
     metricsView(context, { kind: 'this-quarter' }, now, 'Quarter so far'),
   ]);
   const [declared, weeks] = await Promise.all([
-    context.store.metrics.incidentsDeclared(week.period),
+    context.store.metrics.incidentsDeclared(week.period, LISTED_INCIDENTS),
     context.store.metrics.weekly(lastWeeks(now, tz, CHART_WEEKS)),
   ]);
-  const card = metricsCard(`Weekly response metrics: ${week.period.label}`, [week, quarter], { incidents: { heading: 'Incidents declared last week', list: declared }, weeks }, tz);
+  const card = metricsCard(`Weekly response metrics: ${week.period.label}`, [week, quarter], { incidents: { heading: 'Incidents declared last week', list: declared.incidents, total: declared.total }, weeks }, tz);
   const data = renderWeeklyChart(weeks);
   const first = weeks[0] ? localDateString(weeks[0].from, tz) : '';
   return { card, weeks, chart: { filename: `metrics-${first}-8-weeks.png`, title: `Incidents and MTTR, last ${CHART_WEEKS} weeks`, data, mimeType: 'image/png' } };

@@ -99,8 +99,8 @@ export interface MetricsSource {
   weekly(weeks: { from: Date; to: Date }[]): Promise<WeekPoint[]>;
   scenarioStats(period: { from: Date; to: Date }): Promise<ScenarioStat[]>;
   exercisesCompleted(period: { from: Date; to: Date }): Promise<number>;
-  /** Incidents declared in the period (newest first), private ones included. */
-  incidentsDeclared(period: { from: Date; to: Date }): Promise<Incident[]>;
+  /** The newest `limit` incidents declared in the period (exercises left out), and how many there were. */
+  incidentsDeclared(period: { from: Date; to: Date }, limit: number): Promise<{ incidents: Incident[]; total: number }>;
   listIncidents(filter: IncidentListFilter): Promise<Incident[]>;
   /** Open action items whose due date (a calendar day) is before `today`. */
   overdueActionItems(today: string): Promise<OverdueActionItem[]>;

@@ -1,7 +1,7 @@
 import type { Actor, CoreContext } from '../context.js';
 import { platformFor } from '../incident/publish-incident.js';
 import { publicReply, type Reply } from '../reply.js';
-import { buildDigest, metricsCard, metricsView } from './digest.js';
+import { buildDigest, LISTED_INCIDENTS, metricsCard, metricsView } from './digest.js';
 import type { PeriodSpec } from './period.js';
 
 /**
@@ -17,7 +17,7 @@ export async function showMetrics(context: CoreContext, actor: Actor, spec?: Per
     return publicReply(digest.card.title, digest.card);
   }
   const view = await metricsView(context, spec, now, 'This period');
-  const declared = await context.store.metrics.incidentsDeclared(view.period);
-  const card = metricsCard(`Response metrics: ${view.period.label}`, [view], { incidents: { heading: 'Incidents declared in the period', list: declared } }, context.timeZone);
+  const declared = await context.store.metrics.incidentsDeclared(view.period, LISTED_INCIDENTS);
+  const card = metricsCard(`Response metrics: ${view.period.label}`, [view], { incidents: { heading: 'Incidents declared in the period', list: declared.incidents, total: declared.total } }, context.timeZone);
   return publicReply(card.title, card);
 }
