@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { blockKitProblems, refuseBlocks } from './block-kit-limits.js';
 
 /**
@@ -8,6 +9,8 @@ import { blockKitProblems, refuseBlocks } from './block-kit-limits.js';
  * answer a chosen method with a Slack error, a 429 with Retry-After or a 500.
  */
 export const FAKE_BOT_TOKEN = 'xoxb-test-token';
+/** The app-level token Socket Mode opens its connection with. */
+export const FAKE_APP_TOKEN = 'xapp-1-test-app-token';
 export const BOT_USER = 'UBOT';
 export const GENERAL = 'C0GENERAL';
 
@@ -52,6 +55,8 @@ export class FakeSlack {
   readonly files = new Map<string, { filename: string; length: number; bytes?: number; title?: string; channel?: string }>();
   private readonly failures = new Map<string, Failure[]>();
   private server: Server | undefined;
+  private readonly sockets = new WebSocketServer({ noServer: true });
+  private readonly acks = new Map<string, (message: Record<string, unknown>) => void>();
   private sequence = 0;
   base = '';
 
@@ -96,12 +101,43 @@ export class FakeSlack {
   async start(): Promise<void> {
     const server = createServer((req, res) => void this.handle(req, res));
     this.server = server;
+    server.on('upgrade', (req, socket, head) => {
+      if (req.url !== '/link') {
+        socket.destroy();
+        return;
+      }
+      this.sockets.handleUpgrade(req, socket, head, (ws) => this.connected(ws));
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     const address = server.address();
     this.base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   }
 
+  /** Socket Mode: a connected app gets `hello`, then acks each envelope by its id. */
+  private connected(ws: WebSocket): void {
+    ws.on('message', (data) => {
+      const message = JSON.parse(String(data)) as Record<string, unknown>;
+      const ack = this.acks.get(String(message.envelope_id));
+      if (ack) ack(message);
+    });
+    ws.send(JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A0APP' }, debug_info: { host: 'fake' } }));
+  }
+
+  get socketClients(): number {
+    return this.sockets.clients.size;
+  }
+
+  /** Sends an envelope to every connected Socket Mode client; resolves with the app's ack. */
+  sendEnvelope(type: 'slash_commands' | 'interactive', payload: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const envelopeId = `env-${++this.sequence}`;
+    const acked = new Promise<Record<string, unknown>>((resolve) => this.acks.set(envelopeId, resolve));
+    for (const client of this.sockets.clients) client.send(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: true, retry_attempt: 0 }));
+    return acked;
+  }
+
   async close(): Promise<void> {
+    for (const client of this.sockets.clients) client.terminate();
+    this.sockets.close();
     const server = this.server;
     if (!server) return;
     server.closeAllConnections();
@@ -150,7 +186,8 @@ export class FakeSlack {
     }
     const token = String(req.headers.authorization ?? '').replace(/^Bearer\s+/i, '') || String(args.token ?? '');
     let result: Args;
-    if (token !== FAKE_BOT_TOKEN) result = { ok: false, error: token ? 'invalid_auth' : 'not_authed' };
+    const expected = method === 'apps.connections.open' ? FAKE_APP_TOKEN : FAKE_BOT_TOKEN;
+    if (token !== expected) result = { ok: false, error: token ? 'invalid_auth' : 'not_authed' };
     else if (failure) result = { ok: false, error: failure.error };
     else result = this.answer(method, args);
     call.outcome = result.ok ? 'ok' : String(result.error);
@@ -164,6 +201,8 @@ export class FakeSlack {
   private answer(method: string, args: Args): Args {
     const channel = this.channels.get(String(args.channel ?? ''));
     switch (method) {
+      case 'apps.connections.open':
+        return { ok: true, url: `${this.base.replace(/^http/, 'ws')}/link` };
       case 'auth.test':
         return { ok: true, user_id: BOT_USER, bot_id: 'BBOT', team_id: 'T0TEAM', user: 'incident-bot', url: 'https://fake.slack.test/' };
       case 'conversations.create': {

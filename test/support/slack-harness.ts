@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { TestClock } from './clock.js';
-import { FAKE_BOT_TOKEN, FakeSlack, GENERAL, type StoredMessage } from './fake-slack.js';
+import { FAKE_APP_TOKEN, FAKE_BOT_TOKEN, FakeSlack, GENERAL, type StoredMessage } from './fake-slack.js';
 import { SIGNING_SECRET, blockActions, interactionBody, postSigned, slashCommandBody, triggerId, viewSubmission, type SendOptions } from './slack-requests.js';
 
 /**
@@ -32,7 +32,7 @@ let responseSequence = 0;
 
 export async function startSlackHarness(
   database: DatabaseHandle,
-  options: { retryConfig?: { retries: number; minTimeout?: number; maxTimeout?: number }; env?: Record<string, string> } = {},
+  options: { retryConfig?: { retries: number; minTimeout?: number; maxTimeout?: number }; env?: Record<string, string>; socketMode?: boolean } = {},
 ): Promise<SlackHarness> {
   const fake = new FakeSlack();
   await fake.start();
@@ -44,7 +44,7 @@ export async function startSlackHarness(
     app,
     {
       botToken: config.SLACK_BOT_TOKEN!,
-      signingSecret: config.SLACK_SIGNING_SECRET!,
+      ...(options.socketMode ? { appToken: FAKE_APP_TOKEN } : { signingSecret: config.SLACK_SIGNING_SECRET! }),
       apiUrl: config.SLACK_API_URL!,
       retryConfig: options.retryConfig ?? { retries: 2, minTimeout: 10, maxTimeout: 20 },
     },

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, HTTPReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import { LogLevel, type Logger as SlackLogger } from '@slack/logger';
 import { WebClient, type RetryOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
@@ -111,7 +111,9 @@ export async function startSlack(app: BotApp, settings: SlackSettings, logger: L
   const socket = Boolean(settings.appToken);
   let bot: InstanceType<typeof App>;
   if (socket) {
-    bot = new App({ ...common, appToken: settings.appToken!, socketMode: true });
+    // The receiver's own client opens the socket (apps.connections.open): it must use SLACK_API_URL too.
+    const receiver = new SocketModeReceiver({ appToken: settings.appToken!, logger: boltLogger, installerOptions: { clientOptions } });
+    bot = new App({ ...common, receiver });
   } else {
     if (!settings.signingSecret) throw new Error('Slack HTTP mode needs SLACK_SIGNING_SECRET');
     const receiver = new HTTPReceiver({ signingSecret: settings.signingSecret, endpoints: SLACK_EVENTS_PATH, logger: boltLogger });
