@@ -11,9 +11,8 @@ function isWebApiError(error: unknown): error is WebAPICallError {
  */
 export function toAppError(error: unknown, method: string): AppError {
   if (isAppError(error)) return error;
-  if (!isWebApiError(error)) {
-    return new AppError('platform_error', `Slack ${method} failed: ${error instanceof Error ? error.message : String(error)}`, error);
-  }
+  // Not from Slack at all (a bug, the database): the core logs it and shows only a reference.
+  if (!isWebApiError(error)) return new AppError('internal', `${method} failed: ${error instanceof Error ? error.message : String(error)}`, error);
   switch (error.code) {
     case ErrorCode.PlatformError:
       if (error.data.error === 'name_taken') return new AppError('channel_name_taken', `Slack says the channel name is taken (${method})`, error);
