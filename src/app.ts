@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import { chatEdge, type Config } from './config.js';
 import type { CoreContext } from './core/context.js';
 import { loadPlaybooks } from './core/playbook/load-playbooks.js';
 import type { ChatPlatform } from './core/ports/chat-platform.js';
@@ -71,7 +71,8 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     platforms,
     logger,
     paging: { pagers: buildPagers(config, platforms, clock), escalationMinutes: config.ESCALATION_MINUTES },
-    triage: { channelId: config.TRIAGE_CHANNEL },
+    // Alerts open on the configured chat edge even if one arrives before the edge is added.
+    triage: { channelId: config.TRIAGE_CHANNEL, ...(chatEdge(config) !== 'none' ? { platform: chatEdge(config) } : {}) },
   };
   if (config.ROSTER_FILE) {
     const file = resolve(config.ROSTER_FILE);

@@ -92,7 +92,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? 'environment');
-    const shown = name in env && !/TOKEN|SECRET|PASSWORD|DATABASE_URL/.test(name) ? ` (got "${env[name]}")` : '';
+    const shown = name in env && !/TOKEN|SECRET|PASSWORD|ROUTING_KEY|DATABASE_URL/.test(name) ? ` (got "${env[name]}")` : '';
     return `${name}: expected ${issue.message}${shown}`;
   });
   throw new ConfigError(problems);

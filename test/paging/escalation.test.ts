@@ -145,10 +145,8 @@ describe('acknowledging', () => {
   it('refuses someone else\'s page, acks your own with `ack` in the channel or `ack <page>` anywhere, once', async () => {
     await handleCommand(context(), general, '/incident oncall comms @cat @cid');
     const { incident, run } = await harness.declare('sev2 Chatbot produced a defamatory answer about a public figure');
-    const page = (await rolePages(incident.id, 'comms')).at(-1) ?? (await (async () => {
-      await run('page comms');
-      return (await rolePages(incident.id, 'comms')).at(-1)!;
-    })());
+    expect((await run('page comms')).text).toBe('Paged @cat as Communications Lead.');
+    const page = (await rolePages(incident.id, 'comms')).at(-1)!;
     expect(page.userId).toBe('cat');
 
     const stranger = await handleCommand(context(), { platform: 'console', userId: 'zed', channelId: 'general' }, `/incident ack ${page.id}`);

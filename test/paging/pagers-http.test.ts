@@ -51,7 +51,7 @@ beforeAll(async () => {
   hook = await startRecordingServer((call) => webhookReceiver(clockNow)(call));
   bot = await startTestApp({
     database,
-    env: { PAGERDUTY_ROUTING_KEY: ROUTING_KEY, PAGERDUTY_EVENTS_URL: pd.url, PAGER_WEBHOOK_URL: `${hook.url}/pages`, PAGER_WEBHOOK_SECRET: WEBHOOK_SECRET, PAGING_POLL_SECONDS: '300' },
+    env: { PAGERDUTY_ROUTING_KEY: ROUTING_KEY, PAGERDUTY_EVENTS_URL: pd.url, PAGER_WEBHOOK_URL: `${hook.url}/pages`, PAGER_WEBHOOK_SECRET: WEBHOOK_SECRET, PAGING_POLL_SECONDS: '300', API_TOKEN: 'api-token-0123456789abcdef' },
   });
   clockNow = () => bot.clock.now();
 });
@@ -93,6 +93,11 @@ describe('PagerDuty and webhook pagers beside the chat DM', () => {
     await handleCommand(bot.app.context, { platform: 'console', userId: 'lee', channelId: 'dm-lee' }, `/incident ack ${lee.id}`);
     expect(pd.calls.filter((c) => c.body.event_action === 'acknowledge').map((c) => c.body.dedup_key)).toEqual([dedupKey]);
     expect(hook.calls.filter((c) => c.body.event === 'acknowledge')[0]!.body).toMatchObject({ dedup_key: dedupKey, by: 'lee' });
+
+    // Time to acknowledge sits beside the nine metrics in the JSON API: 5 minutes, after one escalation.
+    const metrics = await fetch(`${bot.baseUrl}/api/metrics?from=2026-11-25&to=2026-11-26`, { headers: { authorization: 'Bearer api-token-0123456789abcdef' } });
+    const json = (await metrics.json()) as { mtta: Record<string, unknown> };
+    expect(json.mtta.security).toEqual({ mean: 5, median: 5, p90: 5, n: 1, unit: 'minutes' });
 
     const channel = (await bot.app.context.store.incidents.get(incidentId))!.channelId!;
     await handleCommand(bot.app.context, { ...ana, channelId: channel }, '/incident resolve');
