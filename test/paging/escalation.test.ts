@@ -165,7 +165,7 @@ describe('acknowledging', () => {
     const acks = (await context().store.events.forIncident(incident.id)).filter((e) => e.kind === 'page_acknowledged');
     expect(acks).toHaveLength(1);
     const timeline = await run('timeline');
-    expect(timeline.text).toContain('@cat acknowledged the page as Communications Lead');
+    expect(timeline.text).toMatch(/@cat {2}acknowledged the Communications Lead page/);
   });
 
   it('refuses a button value the bot did not make', async () => {
