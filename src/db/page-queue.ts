@@ -77,12 +77,6 @@ export class KyselyPageQueue implements PageQueue {
     await this.db.updateTable('pages').set({ status: 'cancelled' }).where('incident_id', '=', incidentId).where('role', '=', role).where('status', '=', 'pending').execute();
   }
 
-  async stopAll(incidentId: number): Promise<number> {
-    const stopped = await this.db.updateTable('pages').set({ escalate_at: null }).where('incident_id', '=', incidentId).where('escalate_at', 'is not', null).executeTakeFirst();
-    const cancelled = await this.db.updateTable('pages').set({ status: 'cancelled' }).where('incident_id', '=', incidentId).where('status', '=', 'pending').executeTakeFirst();
-    return Number(stopped.numUpdatedRows) + Number(cancelled.numUpdatedRows);
-  }
-
   async recordExternal(alert: ExternalAlert & { at: Date }): Promise<void> {
     await this.db
       .insertInto('pager_alerts')

@@ -59,8 +59,6 @@ export interface PageQueue {
   release(pageId: number, retryAt: Date): Promise<void>;
   /** Nothing more escalates for this role of this incident (someone acknowledged, or it ended). */
   stopEscalation(incidentId: number, role: RoleId): Promise<void>;
-  /** Cancels every page of the incident still waiting to go out or to escalate. */
-  stopAll(incidentId: number): Promise<number>;
   recordExternal(alert: ExternalAlert & { at: Date }): Promise<void>;
   /** Claims external alerts whose incident is resolved, closed or a false positive. */
   claimResolvable(request: { now: Date; leaseMs: number; limit: number }): Promise<ExternalAlert[]>;
