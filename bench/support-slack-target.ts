@@ -40,7 +40,8 @@ async function startBot(): Promise<number> {
   const config = loadConfig({ SLACK_BOT_TOKEN: BENCH_TOKEN, SLACK_SIGNING_SECRET: BENCH_SECRET, SLACK_API_URL: FAKE_SLACK_URL });
   const logger = createLogger({ level: 'silent' });
   const app = await createApp(config, { logger, database });
-  await startSlack(app, { botToken: BENCH_TOKEN!, signingSecret: BENCH_SECRET!, apiUrl: FAKE_SLACK_URL! }, logger);
+  const parallelWork = process.env.BENCH_SLACK_PARALLEL ? Number(process.env.BENCH_SLACK_PARALLEL) : undefined;
+  await startSlack(app, { botToken: BENCH_TOKEN!, signingSecret: BENCH_SECRET!, apiUrl: FAKE_SLACK_URL!, ...(parallelWork ? { parallelWork } : {}) }, logger);
   const port = await app.http.listen(0, '127.0.0.1');
   app.http.ready = true;
   return port;

@@ -35,7 +35,9 @@ export interface SlackSettings {
   parallelWork?: number;
 }
 
-export const DEFAULT_PARALLEL_WORK = 4;
+/** Two at a time: on the single-connection embedded database more only adds CPU contention with the acks (bench/slack.ts). */
+export const DEFAULT_PARALLEL_WORK = 2;
+const WEB_API_TIMEOUT_MS = 10_000;
 export const DEFAULT_RETRY: RetryOptions = { retries: 3, factor: 2, minTimeout: 250, maxTimeout: 2000 };
 
 export interface SlackEdge {
@@ -80,6 +82,8 @@ export async function startSlack(app: BotApp, settings: SlackSettings, logger: L
   const clientOptions = {
     ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl.endsWith('/') ? settings.apiUrl : `${settings.apiUrl}/` } : {}),
     retryConfig: settings.retryConfig ?? DEFAULT_RETRY,
+    // A call Slack never answers must not hold the work queue forever.
+    timeout: WEB_API_TIMEOUT_MS,
     logger: boltLogger,
   };
   const client = new WebClient(settings.botToken, clientOptions);
