@@ -2,7 +2,8 @@ import { ROLE_IDS, type RoleId } from '../domain.js';
 import type { Store } from '../ports/store.js';
 import type { TimeMetric } from './metrics.js';
 
-const minutes = (seconds: number | null) => (seconds === null ? null : Math.round((seconds / 60) * 100) / 100);
+/** Not rounded: JSON carries exact figures, rounding is for display. */
+const minutes = (seconds: number | null) => (seconds === null ? null : seconds / 60);
 
 /**
  * Time to acknowledge per role (`mtta` in the metrics JSON), in minutes, with the same
