@@ -82,6 +82,26 @@ describe('the declare modal', () => {
     expect(told.filter((t) => t.startsWith('Already declared as INC-1'))).toHaveLength(1);
   });
 
+  it('tells the declarer in a DM when the form was opened in a channel the bot is not in', async () => {
+    h.fake.addChannel('C0RANDOM', 'random', { botIsMember: false });
+    const response = await h.interact(
+      viewSubmission({
+        user: 'UBOB',
+        view: {
+          id: 'V-random',
+          callback_id: 'declare',
+          private_metadata: JSON.stringify({ channelId: 'C0RANDOM' }),
+          values: { title: { declare_title: { type: 'plain_text_input', value: 'Fraud model drifts on new merchants' } }, playbook: select('auto') },
+        },
+      }),
+    );
+    expect(response.status).toBe(200);
+    expect(h.fake.callsTo('chat.postEphemeral').at(-1)!.outcome).toBe('not_in_channel');
+    const dm = h.fake.messagesIn('DUBOB').at(-1)!;
+    expect(dm.text).toMatch(/^Declared INC-\d+ \(SEV3\) in #inc-20261125-fraud-model-drifts-on-new/);
+    expect(dm.text).toContain('model-drift');
+  });
+
   it('keeps the modal open with a reason when impact starts in the future', async () => {
     const response = await h.interact(
       viewSubmission({
@@ -100,6 +120,6 @@ describe('the declare modal', () => {
     );
     expect(response.status).toBe(200);
     expect(JSON.parse(response.body)).toMatchObject({ response_action: 'errors', errors: { started: expect.stringContaining('future') } });
-    expect(await h.app.context.store.incidents.list({ limit: 10 })).toHaveLength(1);
+    expect(await h.app.context.store.incidents.list({ limit: 10 })).toHaveLength(2);
   });
 });

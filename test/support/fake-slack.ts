@@ -65,8 +65,9 @@ export class FakeSlack {
   }
 
   /** A channel that exists before the bot starts (the bot is a member). */
-  addChannel(id: string, name: string): void {
-    this.channels.set(id, { id, name, isPrivate: false, topic: '', members: new Set([BOT_USER]), pins: new Set() });
+  addChannel(id: string, name: string, options: { botIsMember?: boolean } = {}): void {
+    const members = options.botIsMember === false ? new Set<string>() : new Set([BOT_USER]);
+    this.channels.set(id, { id, name, isPrivate: false, topic: '', members, pins: new Set() });
   }
 
   get url(): string {
@@ -258,6 +259,7 @@ export class FakeSlack {
       }
       case 'chat.postEphemeral': {
         if (!channel) return { ok: false, error: 'channel_not_found' };
+        if (!channel.members.has(BOT_USER)) return { ok: false, error: 'not_in_channel' };
         if (!args.user) return { ok: false, error: 'user_not_found' };
         const refused = refuseBlocks(args.blocks);
         if (refused) return { ok: false, ...refused };
