@@ -173,3 +173,18 @@ describe('acknowledging', () => {
     expect(reply.text).toContain('is not one the bot made');
   });
 });
+
+describe('a page whose incident was resolved before it went out', () => {
+  it('is cancelled as an event, and nobody is paged', async () => {
+    const { incident, run } = await harness.declare('sev2 model-drift Ranking quality decline in EU');
+    await run('resolve');
+    await context().store.pages.create({ incidentId: incident.id, role: 'ml-engineer', userId: 'zoe', createdAt: harness.core.clock.now() });
+    const mark = harness.core.printed.length;
+    await tick();
+    expect((await rolePages(incident.id, 'ml-engineer')).filter((p) => p.userId === 'zoe').map((p) => p.status)).toEqual(['cancelled']);
+    expect(printedSince(mark)).not.toContain('[DM to @zoe]');
+    const cancelled = (await context().store.events.forIncident(incident.id)).find((e) => e.kind === 'page_cancelled');
+    expect(cancelled?.payload).toMatchObject({ role: 'ml-engineer', user: 'zoe', reason: 'the incident is resolved' });
+    expect((await run('timeline')).text).toContain('did not page @zoe as ML Engineer: the incident is resolved');
+  });
+});

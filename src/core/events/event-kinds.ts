@@ -47,6 +47,10 @@ export const eventSchema = z.discriminatedUnion('kind', [
     kind: z.literal('page_escalated'),
     payload: z.object({ page_id: z.number(), role, from: z.string(), to: z.string(), step: z.number(), to_backup: z.boolean() }),
   }),
+  z.object({
+    kind: z.literal('page_cancelled'),
+    payload: z.object({ page_id: z.number(), role, user: z.string(), reason: z.string() }),
+  }),
   z.object({ kind: z.literal('escalation_exhausted'), payload: z.object({ page_id: z.number(), role, steps: z.number() }) }),
   z.object({ kind: z.literal('pager_resolved'), payload: z.object({ role, via: z.string(), dedup_key: z.string() }) }),
   z.object({

@@ -25,6 +25,7 @@ const DESCRIBE: Partial<Record<StoredEvent['kind'], Describe>> = {
   page_failed: (p, m) => `page to ${p.user ? m(str(p.user)) : 'nobody'} as ${roleName(p.role)}${p.via ? ` via ${str(p.via)}` : ''} FAILED: ${str(p.error)}`,
   page_acknowledged: (p) => `acknowledged the ${roleName(p.role)} page`,
   page_escalated: (p, m) => `escalated ${roleName(p.role)} from ${m(str(p.from))} to ${m(str(p.to))}${p.to_backup ? ' (the backup)' : ''}: no acknowledgement`,
+  page_cancelled: (p, m) => `did not page ${m(str(p.user))} as ${roleName(p.role)}: ${str(p.reason)}`,
   escalation_exhausted: (p) => `stopped escalating ${roleName(p.role)} after ${str(p.steps)} pages without an acknowledgement`,
   pager_resolved: (p) => `resolved the ${roleName(p.role)} alert at ${str(p.via)}`,
   alert_received: (p) => `raised an alert (${str(p.format)}, key ${str(p.dedup_key)}), opened for triage`,

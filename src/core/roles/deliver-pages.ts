@@ -42,7 +42,19 @@ function mentionFor(context: CoreContext, incident: Incident): (userId: string) 
 async function deliverPage(context: CoreContext, page: Page): Promise<'sent' | 'failed' | 'cancelled'> {
   const incident = await context.store.incidents.get(page.incidentId);
   if (!incident || !isOpen(incident.state) || incident.state === 'resolved') {
-    await context.store.pageQueue.settle(page.id, { status: 'cancelled' });
+    const reason = incident ? `the incident is ${incident.state}` : 'the incident no longer exists';
+    await context.store.transaction(async (store) => {
+      await store.pageQueue.settle(page.id, { status: 'cancelled' });
+      if (incident) {
+        await store.events.append({
+          incidentId: incident.id,
+          kind: 'page_cancelled',
+          payload: { page_id: page.id, role: page.role, user: page.userId, reason },
+          actor: 'bot',
+          occurredAt: context.clock.now(),
+        });
+      }
+    });
     return 'cancelled';
   }
   const mention = mentionFor(context, incident);
