@@ -21,6 +21,10 @@ export class KyselyScheduleLedger implements ScheduleLedger {
     return result.rows.length === 1;
   }
 
+  async release(claim: { job: string; slot: string; by: string }): Promise<void> {
+    await sql`DELETE FROM schedule_claims WHERE job = ${claim.job} AND slot = ${claim.slot} AND claimed_by = ${claim.by}`.execute(this.db);
+  }
+
   async lastRun(job: string): Promise<Date | undefined> {
     const row = await sql<{ last: Date | null }>`SELECT max(slot_at) AS last FROM schedule_claims WHERE job = ${job}`.execute(this.db);
     const last = row.rows[0]?.last;

@@ -7,6 +7,8 @@ export interface ScheduleLedger {
   register(job: string, at: Date): Promise<Date>;
   /** True for exactly one caller per (job, slot), across processes. */
   claim(claim: { job: string; slot: string; slotAt: Date; by: string; at: Date }): Promise<boolean>;
+  /** Gives a claim back after a failed run, so a retry (or the next start's catch-up) makes it. */
+  release(claim: { job: string; slot: string; by: string }): Promise<void>;
   /** The latest slot time claimed for the job: its last run. */
   lastRun(job: string): Promise<Date | undefined>;
 }

@@ -23,6 +23,11 @@ export interface SchedulerOptions {
   logger: CoreLogger;
   /** Names this process in the claims table. */
   processId: string;
+  /** How long after a failed run to try the slot again, and how often (defaults: 5 minutes, 3 tries). */
+  retryDelayMs?: number;
+  maxAttempts?: number;
+  /** Told of every failed run, so it becomes visible beyond the log. */
+  onFailure?: (failure: { job: string; slot: string; attempt: number; willRetry: boolean; error: string }) => Promise<void>;
 }
 
 const MINUTE = 60_000;
@@ -39,6 +44,8 @@ export function slotKey(fireAt: Date): string {
 export class Scheduler {
   private readonly tasks: ScheduledTask[] = [];
   private readonly running = new Set<Promise<unknown>>();
+  private readonly retries = new Set<NodeJS.Timeout>();
+  private stopped = false;
 
   constructor(private readonly options: SchedulerOptions) {
     for (const job of options.jobs) {
@@ -47,18 +54,37 @@ export class Scheduler {
   }
 
   /** Runs a job for a slot if this process wins the claim; true when it ran. */
-  async fire(job: ScheduledJob, fireAt: Date): Promise<boolean> {
+  async fire(job: ScheduledJob, fireAt: Date, attempt = 1): Promise<boolean> {
     const { ledger, processId, clock, logger } = this.options;
-    const won = await ledger.claim({ job: job.name, slot: slotKey(fireAt), slotAt: fireAt, by: processId, at: clock.now() });
+    const slot = slotKey(fireAt);
+    const won = await ledger.claim({ job: job.name, slot, slotAt: fireAt, by: processId, at: clock.now() });
     if (!won) return false;
     const once: Once = (key, at) => ledger.claim({ job: `${job.name}:${key}`, slot: key, slotAt: at, by: processId, at: clock.now() });
     try {
       await job.run(fireAt, once);
-      logger.info({ job: job.name, slot: slotKey(fireAt) }, 'scheduled job ran');
+      logger.info({ job: job.name, slot }, 'scheduled job ran');
     } catch (error) {
-      logger.error({ job: job.name, slot: slotKey(fireAt), err: error instanceof Error ? error.message : String(error) }, 'scheduled job failed');
+      const message = error instanceof Error ? error.message : String(error);
+      const willRetry = attempt < (this.options.maxAttempts ?? 3);
+      logger.error({ job: job.name, slot, attempt, err: message }, 'scheduled job failed');
+      // Give the slot back: a retry here, another process, or the next start's catch-up makes it.
+      await ledger.release({ job: job.name, slot, by: processId });
+      await this.options.onFailure?.({ job: job.name, slot, attempt, willRetry, error: message }).catch(() => undefined);
+      if (willRetry && !this.stopped) {
+        const retry = setTimeout(() => {
+          this.retries.delete(retry);
+          this.track(this.fire(job, fireAt, attempt + 1));
+        }, this.options.retryDelayMs ?? 5 * MINUTE);
+        this.retries.add(retry);
+      }
     }
     return true;
+  }
+
+  private track(run: Promise<unknown>): void {
+    const settled = run.catch(() => undefined);
+    this.running.add(settled);
+    void settled.finally(() => this.running.delete(settled));
   }
 
   /** The latest time at or before `now` the job's expression matches, within its lookback. */
@@ -96,11 +122,7 @@ export class Scheduler {
     for (const job of this.options.jobs) {
       const task = cron.schedule(
         job.cron,
-        (context) => {
-          const run = this.fire(job, context.date).catch(() => undefined);
-          this.running.add(run);
-          void run.finally(() => this.running.delete(run));
-        },
+        (context) => this.track(this.fire(job, context.date)),
         { timezone: this.options.timeZone, name: job.name, noOverlap: true },
       );
       this.tasks.push(task);
@@ -109,6 +131,9 @@ export class Scheduler {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    for (const retry of this.retries) clearTimeout(retry);
+    this.retries.clear();
     await Promise.all(this.tasks.map((task) => task.destroy()));
     this.tasks.length = 0;
     await Promise.all([...this.running]);

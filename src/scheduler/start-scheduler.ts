@@ -19,5 +19,15 @@ export function createScheduler(context: CoreContext, db: Kysely<any>, settings:
     clock: context.clock,
     logger: context.logger,
     processId: id,
+    // A digest or reminder that did not go out is an event, not only a log line.
+    onFailure: async ({ job, slot, attempt, willRetry, error }) => {
+      await context.store.events.append({
+        incidentId: null,
+        kind: 'side_effect_failed',
+        payload: { effect: `scheduled ${job} for ${slot} (attempt ${attempt}${willRetry ? ', will retry' : ', giving up until the next start'})`, error },
+        actor: 'bot',
+        occurredAt: context.clock.now(),
+      });
+    },
   });
 }

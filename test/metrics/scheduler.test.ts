@@ -103,6 +103,49 @@ describe('the weekly digest schedule', () => {
   });
 });
 
+describe('a scheduled run that fails', () => {
+  it('gives its slot back, is reported, and is tried again until it goes out', async () => {
+    let calls = 0;
+    const failures: { attempt: number; willRetry: boolean; error: string }[] = [];
+    const job: ScheduledJob = {
+      name: 'flaky-digest',
+      cron: '0 9 * * 1',
+      lookbackMs: 0,
+      async run() {
+        calls++;
+        if (calls === 1) throw new Error('chat platform unavailable');
+      },
+    };
+    const scheduler = new Scheduler({
+      jobs: [job],
+      ledger: new KyselyScheduleLedger(database.db),
+      timeZone: NY,
+      clock: core.clock,
+      logger: silentLogger,
+      processId: 'flaky',
+      retryDelayMs: 10,
+      onFailure: async (failure) => {
+        failures.push(failure);
+      },
+    });
+    const slot = new Date('2026-12-07T14:00:00Z');
+    expect(await scheduler.fire(job, slot)).toBe(true);
+    expect(failures).toEqual([expect.objectContaining({ attempt: 1, willRetry: true, error: 'chat platform unavailable' })]);
+    await expect.poll(() => calls, { timeout: 2000 }).toBe(2);
+    await scheduler.stop();
+    const claims = await sql<{ slot: string }>`SELECT slot FROM schedule_claims WHERE job = 'flaky-digest'`.execute(database.db);
+    expect(claims.rows).toEqual([{ slot: '2026-12-07T14:00:00.000Z' }]);
+  });
+
+  it("is an event when the bot's own scheduler reports it", async () => {
+    const scheduler = createScheduler(core.context, database.db, { ...settings, digestChannel: 'no-such-platform-channel' }, 'reporter');
+    const options = (scheduler as unknown as { options: { onFailure: (f: { job: string; slot: string; attempt: number; willRetry: boolean; error: string }) => Promise<void> } }).options;
+    await options.onFailure({ job: 'weekly-digest', slot: '2026-12-07T14:00:00.000Z', attempt: 3, willRetry: false, error: 'channel_not_found' });
+    const event = await core.context.store.events.latest('side_effect_failed');
+    expect(event?.payload).toEqual({ effect: 'scheduled weekly-digest for 2026-12-07T14:00:00.000Z (attempt 3, giving up until the next start)', error: 'channel_not_found' });
+  });
+});
+
 function scheduledJobsOf(scheduler: Scheduler): ScheduledJob[] {
   return (scheduler as unknown as { options: { jobs: ScheduledJob[] } }).options.jobs;
 }
