@@ -7,6 +7,7 @@ import { loadConfig } from '../src/config.js';
 import { handleCommand } from '../src/core/handle-command.js';
 import { openDatabase, type DatabaseHandle } from '../src/db/database.js';
 import { createLogger } from '../src/logger.js';
+import { openScratchSchema } from '../test/support/database.js';
 import { printRows, summarise } from './stats.js';
 
 /**
@@ -147,21 +148,8 @@ async function realPostgres(): Promise<Target | null> {
   return {
     name: 'postgres',
     async open() {
-      const schema = `bench_alerts_${randomBytes(4).toString('hex')}`;
-      const admin = new pg.Client({ connectionString: url });
-      await admin.connect();
-      await admin.query(`CREATE SCHEMA ${schema}`);
-      await admin.end();
-      const handle = await openDatabase({ url, schema });
-      return {
-        ...handle,
-        async drop() {
-          const cleanup = new pg.Client({ connectionString: url });
-          await cleanup.connect();
-          await cleanup.query(`DROP SCHEMA ${schema} CASCADE`);
-          await cleanup.end();
-        },
-      };
+      const handle = await openScratchSchema(url, 'bench_alerts');
+      return { ...handle, drop: () => handle.close() };
     },
   };
 }

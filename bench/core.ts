@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { migrationsDirectory, playbooksDirectory } from '../src/app.js';
 import { ConsoleChat } from '../src/adapters/console/console-chat.js';
 import type { CoreContext } from '../src/core/context.js';
@@ -8,6 +7,7 @@ import { systemClock } from '../src/core/time/time-input.js';
 import { openDatabase, type DatabaseHandle } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
 import { KyselyStore } from '../src/db/store.js';
+import { openScratchSchema } from '../test/support/database.js';
 import { ms, printRows, summarise, timed } from './stats.js';
 
 const INCIDENTS = Number(process.env.BENCH_INCIDENTS ?? 1000);
@@ -21,22 +21,8 @@ const TITLES = [
 const silent = { info() {}, warn() {}, error() {} };
 
 async function freshPostgres(url: string): Promise<{ handle: DatabaseHandle; drop: () => Promise<void> }> {
-  const schema = `bench_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  const handle = await openDatabase({ url, schema });
-  return {
-    handle,
-    drop: async () => {
-      await handle.close();
-      const cleanup = new pg.Client({ connectionString: url });
-      await cleanup.connect();
-      await cleanup.query(`DROP SCHEMA ${schema} CASCADE`);
-      await cleanup.end();
-    },
-  };
+  const handle = await openScratchSchema(url, 'bench_core');
+  return { handle, drop: () => handle.close() };
 }
 
 async function runOn(name: string, open: () => Promise<{ handle: DatabaseHandle; drop: () => Promise<void> }>): Promise<Record<string, string | number>> {

@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import pg from 'pg';
 import { migrationsDirectory } from '../src/app.js';
 import { computeMetrics } from '../src/core/metrics/compute-metrics.js';
 import { resolvePeriod } from '../src/core/metrics/period.js';
@@ -10,6 +9,7 @@ import { openDatabase, type DatabaseHandle } from '../src/db/database.js';
 import { KyselyMetricsSource } from '../src/db/metrics-queries.js';
 import { migrate } from '../src/db/migrate.js';
 import type { Database } from '../src/db/tables.js';
+import { openScratchSchema } from '../test/support/database.js';
 import { ms, printRows, summarise, timed } from './stats.js';
 
 /**
@@ -102,20 +102,11 @@ async function measure(label: string, handle: DatabaseHandle): Promise<Record<st
 }
 
 async function onPostgres(url: string): Promise<Record<string, string | number>[]> {
-  const schema = `bench_metrics_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  const handle = await openDatabase({ url, schema });
+  const handle = await openScratchSchema(url, 'bench_metrics');
   try {
     return await measure('Postgres', handle);
   } finally {
     await handle.close();
-    const cleanup = new pg.Client({ connectionString: url });
-    await cleanup.connect();
-    await cleanup.query(`DROP SCHEMA ${schema} CASCADE`);
-    await cleanup.end();
   }
 }
 

@@ -24,24 +24,36 @@ export async function createTestDatabase(options: { poolSize?: number } = {}): P
     await migrate(handle.db, migrationsDirectory());
     return handle;
   }
-  const schema = `test_${randomBytes(6).toString('hex')}`;
+  const handle = await openScratchSchema(url, 'test', options.poolSize);
+  await migrate(handle.db, migrationsDirectory());
+  return handle;
+}
+
+async function adminQuery(url: string, text: string): Promise<void> {
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  const handle = await openDatabase({ url, schema, ...(options.poolSize ? { poolSize: options.poolSize } : {}) });
-  await migrate(handle.db, migrationsDirectory());
+  try {
+    await admin.query(text);
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * A fresh, empty schema on a Postgres server (tests and benches), dropped again by `close`, so runs
+ * never share rows and leave nothing behind.
+ */
+export async function openScratchSchema(url: string, prefix: string, poolSize?: number): Promise<TestDatabase> {
+  const schema = `${prefix}_${randomBytes(6).toString('hex')}`;
+  await adminQuery(url, `CREATE SCHEMA ${schema}`);
+  const handle = await openDatabase({ url, schema, ...(poolSize ? { poolSize } : {}) });
   return {
     ...handle,
     url,
     schema,
     async close() {
       await handle.close();
-      const cleanup = new pg.Client({ connectionString: url });
-      await cleanup.connect();
-      await cleanup.query(`DROP SCHEMA ${schema} CASCADE`);
-      await cleanup.end();
+      await adminQuery(url, `DROP SCHEMA ${schema} CASCADE`);
     },
   };
 }
-
