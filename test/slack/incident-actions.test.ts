@@ -61,6 +61,16 @@ describe('clicks and commands in an incident channel', () => {
     expect(tickedValues(messages.checklists())).toEqual([`${incidentId}:1`, `${incidentId}:2`]);
   });
 
+  it('loses no tick when five people click on the same message at once', async () => {
+    const { incidentId, messages } = await declare('sev2 prompt-injection Agent follows instructions in emails');
+    const shown = messages.checklists()[0]!;
+    const people = ['UA', 'UB', 'UC', 'UD', 'UE'];
+    await Promise.all(people.map((user, i) => h.act(shown, toggle(shown, `${incidentId}:${i + 1}`), { user })));
+    const steps = await h.app.context.store.steps.list(incidentId);
+    expect(steps.slice(0, 5).map((s) => s.doneBy)).toEqual(people);
+    expect(tickedValues(messages.checklists())).toEqual(people.map((_, i) => `${incidentId}:${i + 1}`));
+  });
+
   it('moves the incident through every header button and shows the next one', async () => {
     const { messages, load } = await declare('sev3 Recommender shows stale items');
     const seen: string[][] = [];

@@ -98,7 +98,7 @@ export async function startSlack(app: BotApp, settings: SlackSettings, logger: L
     context: app.context,
     platform,
     client,
-    run(name, work, tell) {
+    run(name, work, tell, channel) {
       return queue.run(async () => {
         try {
           await work();
@@ -107,7 +107,7 @@ export async function startSlack(app: BotApp, settings: SlackSettings, logger: L
           logger.warn({ work: name, err: error instanceof Error ? error.message : String(error) }, 'slack work failed');
           await tell?.(reply).catch((tellError: unknown) => logger.error({ work: name, err: String(tellError) }, 'could not tell the user'));
         }
-      });
+      }, channel || undefined);
     },
   };
 

@@ -44,6 +44,7 @@ export function registerActions(app: App, deps: ListenerDeps): void {
         for (const one of clicks) await tell(await handleCardClick(deps.context, actorOf(deps, body), one));
       },
       tell,
+      body.channel?.id,
     );
   };
 

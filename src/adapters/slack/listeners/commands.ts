@@ -18,6 +18,6 @@ export function registerCommands(app: App, deps: ListenerDeps): void {
       const actor = { platform: deps.platform.name, userId: command.user_id, channelId: command.channel_id, requestKey: command.trigger_id };
       const reply = await handleCommand(deps.context, actor, text);
       await respond(responseFor(reply));
-    }, (reply) => respond(responseFor(reply)));
+    }, (reply) => respond(responseFor(reply)), command.channel_id);
   });
 }

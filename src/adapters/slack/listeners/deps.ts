@@ -11,9 +11,10 @@ export interface ListenerDeps {
   client: WebClient;
   /**
    * Runs work after the ack, tracked so shutdown waits for it; it never throws. A failure is logged
-   * and, when `tell` is given, shown to the person as a private reply.
+   * and, when `tell` is given, shown to the person as a private reply. Work with the same `channel`
+   * runs in arrival order.
    */
-  run(name: string, work: () => Promise<void>, tell?: (reply: Reply) => Promise<unknown>): Promise<void>;
+  run(name: string, work: () => Promise<void>, tell?: (reply: Reply) => Promise<unknown>, channel?: string): Promise<void>;
 }
 
 /** A reply where no response_url exists (modal submissions): public in the channel, else ephemeral. */

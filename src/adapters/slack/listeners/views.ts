@@ -67,6 +67,7 @@ export function registerViews(app: App, deps: ListenerDeps): void {
         await tell(reply);
       },
       tell,
+      channelId,
     );
   });
 
@@ -78,7 +79,7 @@ export function registerViews(app: App, deps: ListenerDeps): void {
     const tell = (reply: Parameters<typeof replyInChannel>[3]) => replyInChannel(deps, channelId, body.user.id, reply);
     await deps.run('change severity', async () => {
       await tell(await handleCardClick(deps.context, actor, { action: 'severity', incidentId: incidentId ?? 0, severity }));
-    }, tell);
+    }, tell, channelId);
   });
 
   app.view(VIEW.assign, async ({ ack, body, view }) => {
@@ -90,6 +91,6 @@ export function registerViews(app: App, deps: ListenerDeps): void {
     const tell = (reply: Parameters<typeof replyInChannel>[3]) => replyInChannel(deps, channelId, body.user.id, reply);
     await deps.run('assign role', async () => {
       await tell(await handleCardClick(deps.context, actor, { action: 'assign', incidentId: incidentId ?? 0, role, userId }));
-    }, tell);
+    }, tell, channelId);
   });
 }
