@@ -76,7 +76,10 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
   };
   if (config.ROSTER_FILE) {
     const file = resolve(config.ROSTER_FILE);
-    const changed = await applyRosterFile(context, parseRosterFile(await readFile(file, 'utf8'), file), 'roster-file');
+    const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new Error(`ROSTER_FILE: cannot read ${file} (${error.code ?? error.message})`);
+    });
+    const changed = await applyRosterFile(context, parseRosterFile(text, file), 'roster-file');
     logger.info({ file, changed }, 'roster file applied');
   }
   const http = new HttpServer((error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'http handler failed'));

@@ -20,13 +20,26 @@ export function parseTimeInput(text: string): TimeInput | { error: string } {
   }
   if (ISO_WITH_OFFSET.test(text)) {
     const at = new Date(text.replace(' ', 'T').replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
-    if (!Number.isNaN(at.getTime())) return { kind: 'absolute', at, text };
+    if (!Number.isNaN(at.getTime()) && wallClockExists(text)) return { kind: 'absolute', at, text };
     return { error: `"${text}" is not a real date or time` };
   }
   if (/^\d{4}-\d{2}-\d{2}T?\d{2}:\d{2}/.test(text)) {
     return { error: `"${text}" has no UTC offset; add one, e.g. ${text}Z or ${text}+01:00` };
   }
   return { error: `"${text}" is not a time; use ${TIME_HINT}` };
+}
+
+/**
+ * Whether the date and time written at the start of `YYYY-MM-DD[Thh:mm[:ss]]` exist on the
+ * calendar. `Date` quietly rolls 30 February over to 2 March and 24:00 to the next day.
+ */
+export function wallClockExists(text: string): boolean {
+  const parts = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(text);
+  if (!parts) return false;
+  const [year, month, day, hour, minute, second] = parts.slice(1).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  return days !== undefined && day >= 1 && day <= days && hour < 24 && minute < 60 && second < 60;
 }
 
 export function resolveTime(input: TimeInput, now: Date): Date {

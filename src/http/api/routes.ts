@@ -5,6 +5,7 @@ import { computeMetrics } from '../../core/metrics/compute-metrics.js';
 import { DEFINITIONS } from '../../core/metrics/definitions.js';
 import { MTTA_DEFINITION } from '../../core/metrics/mtta.js';
 import { quarterOf, quarterStart, zonedTime } from '../../core/metrics/period.js';
+import { wallClockExists } from '../../core/time/time-input.js';
 import { sendJson, type HttpServer, type RouteHandler } from '../server.js';
 import { eventJson, incidentJson } from './incident-json.js';
 
@@ -43,8 +44,10 @@ function guarded(options: ApiOptions, handler: RouteHandler): RouteHandler {
 function parseInstant(value: string | null, timeZone: string): Date | undefined | { error: string } {
   if (value === null || value === '') return undefined;
   const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (date) return zonedTime(Number(date[1]), Number(date[2]), Number(date[3]), timeZone);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(Date.parse(value))) return { error: `"${value}" is not an ISO-8601 time; use e.g. 2026-10-01T00:00:00Z or 2026-10-01` };
+  if (date && wallClockExists(value)) return zonedTime(Number(date[1]), Number(date[2]), Number(date[3]), timeZone);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(Date.parse(value)) || !wallClockExists(value)) return { error: `"${value}" is not an ISO-8601 time; use e.g. 2026-10-01T00:00:00Z or 2026-10-01` };
+  // Without an offset Date would read the time in the server's own zone, not BOT_TIMEZONE.
+  if (!/(Z|[+-]\d{2}:?\d{2})$/i.test(value)) return { error: `"${value}" has no UTC offset; add one, e.g. ${value}Z or ${value}+01:00 (or give a bare date)` };
   return new Date(value);
 }
 

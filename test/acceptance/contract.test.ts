@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { ConsoleChat } from '../../src/adapters/console/console-chat.js';
+import type { Actor } from '../../src/core/context.js';
+import { handleCommand } from '../../src/core/handle-command.js';
+import { createLogger } from '../../src/logger.js';
+import { TestClock } from '../support/clock.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+/** Contract points of issues 2, 4 and 5 checked from outside: what a user types or a dashboard sends. */
+const TOKEN = 'acceptance-api-token-0123456789';
+const general: Actor = { platform: 'console', userId: 'ana', channelId: 'general' };
+const logger = createLogger({ level: 'silent' });
+let database: TestDatabase;
+let app: App;
+let base: string;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  const config = loadConfig({ API_TOKEN: TOKEN, CHAT: 'none' });
+  app = await createApp(config, { logger, clock: new TestClock('2026-11-25T09:00:00Z'), database });
+  app.addPlatform(new ConsoleChat(() => undefined));
+  base = `http://127.0.0.1:${await app.http.listen(0, '127.0.0.1')}`;
+});
+afterAll(async () => {
+  await app?.close();
+  await database?.close();
+});
+
+describe('times that do not exist on the calendar', () => {
+  it.each(['started=2026-02-30T10:00Z', 'started=2026-09-31T10:00+02:00', 'detected=2026-11-24T24:00Z'])(
+    'declare with %s is refused with the usage line and opens nothing',
+    async (time) => {
+      const before = await app.context.store.incidents.list({});
+      const reply = await handleCommand(app.context, general, `/incident declare sev3 Drift on the pricing model ${time}`);
+      expect(reply.text).toMatch(/is not a real date or time/);
+      expect(reply.text).toMatch(/usage: \/incident declare/);
+      expect(reply.incidentId).toBeUndefined();
+      expect(await app.context.store.incidents.list({})).toEqual(before);
+    },
+  );
+});
+
+describe('GET /api/metrics and /api/incidents period parameters', () => {
+  const get = (query: string) => fetch(`${base}${query}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+
+  it.each([
+    ['/api/metrics?from=2026-02-30&to=2026-04-01', /^from: "2026-02-30" is not an ISO-8601 time/],
+    ['/api/metrics?from=2026-10-01&to=2026-13-01', /^to: "2026-13-01" is not an ISO-8601 time/],
+    ['/api/metrics?from=2026-04-31T00:00:00Z&to=2026-06-01T00:00:00Z', /^from: "2026-04-31T00:00:00Z" is not an ISO-8601 time/],
+    ['/api/metrics?from=2026-10-01T00:00:00&to=2026-11-01T00:00:00Z', /^from: "2026-10-01T00:00:00" has no UTC offset/],
+    ['/api/incidents?from=2026-11-31', /^from: "2026-11-31" is not an ISO-8601 time/],
+  ])('%s is a 400 with the reason', async (query, reason) => {
+    const response = await get(query);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toMatch(reason);
+  });
+
+  it('still reads a bare date as midnight in BOT_TIMEZONE and a time with an offset as written', async () => {
+    const response = await get('/api/metrics?from=2026-10-01&to=2026-11-01T00:00:00%2B01:00');
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { period: unknown }).period).toEqual({ from: '2026-10-01T00:00:00.000Z', to: '2026-10-31T23:00:00.000Z', time_zone: 'UTC' });
+  });
+});
+
+describe('configuration', () => {
+  it('a ROSTER_FILE that cannot be read stops start-up naming the variable and the file', async () => {
+    const second = await createTestDatabase();
+    try {
+      const config = loadConfig({ CHAT: 'none', ROSTER_FILE: '/nonexistent/roster.yaml' });
+      await expect(createApp(config, { logger, database: second })).rejects.toThrow(/^ROSTER_FILE: cannot read \/nonexistent\/roster\.yaml \(ENOENT\)/);
+    } finally {
+      await second.close();
+    }
+  });
+});
