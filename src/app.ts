@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { chatEdge, type Config } from './config.js';
 import type { CoreContext } from './core/context.js';
 import { loadPlaybooks } from './core/playbook/load-playbooks.js';
+import { loadScenarios } from './core/exercise/scenario-catalog.js';
 import type { ChatPlatform } from './core/ports/chat-platform.js';
 import { resumeUnfinishedIncidents } from './core/incident/resume-incidents.js';
 import { systemClock, type Clock } from './core/time/time-input.js';
@@ -50,6 +51,11 @@ export function playbooksDirectory(config: Pick<Config, 'PLAYBOOKS_DIR'>): strin
   return config.PLAYBOOKS_DIR ? resolve(config.PLAYBOOKS_DIR) : join(projectRoot(), 'playbooks');
 }
 
+/** Tabletop exercise scenarios sit beside the playbooks; the playbook loader reads only `*.yaml` there. */
+export function scenariosFile(config: Pick<Config, 'PLAYBOOKS_DIR'>): string {
+  return join(playbooksDirectory(config), 'exercises', 'atlas-case-studies.json');
+}
+
 export async function openConfiguredDatabase(config: Config): Promise<DatabaseHandle> {
   return openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: join(resolve(config.DATA_DIR), 'pglite') });
 }
@@ -58,6 +64,7 @@ export async function openConfiguredDatabase(config: Config): Promise<DatabaseHa
 export async function createApp(config: Config, options: AppOptions): Promise<App> {
   const { logger } = options;
   const playbooks = await loadPlaybooks(playbooksDirectory(config));
+  const scenarios = await loadScenarios(scenariosFile(config), playbooks.all());
   const database = options.database ?? (await openConfiguredDatabase(config));
   const applied = await migrate(database.db, migrationsDirectory());
   if (applied.length) logger.info({ applied }, 'migrations applied');
@@ -66,6 +73,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
   const context: CoreContext = {
     store: new KyselyStore(database.db, clock),
     playbooks,
+    scenarios,
     clock,
     timeZone: config.BOT_TIMEZONE,
     platforms,

@@ -1,3 +1,4 @@
+import type { ScenarioCatalog } from './exercise/scenario-catalog.js';
 import type { PlaybookCatalog } from './playbook/load-playbooks.js';
 import type { ChatPlatform } from './ports/chat-platform.js';
 import type { Store } from './ports/store.js';
@@ -24,6 +25,8 @@ export interface CoreContext {
   paging?: PagingSettings;
   /** Where alerts wait for a person to declare or dismiss them; unset: no triage card is posted. */
   triage?: TriageSettings;
+  /** Tabletop exercise scenarios (MITRE ATLAS case studies); unset: `exercise` commands say none are loaded. */
+  scenarios?: ScenarioCatalog;
 }
 
 /** Who is acting, from where. */

@@ -10,6 +10,7 @@ import { incidentCards, platformFor } from './incident/publish-incident.js';
 import { listIncidents } from './incident/list-incidents.js';
 import { addNote, recordDecision } from './incident/record-note.js';
 import { showTimeline } from './incident/timeline.js';
+import { runExerciseCommand } from './exercise/run-exercise-command.js';
 import { showMetrics } from './metrics/show-metrics.js';
 import { changePlaybook } from './playbook/change-playbook.js';
 import { privateReply, type Reply } from './reply.js';
@@ -20,7 +21,8 @@ import { setRoster, showRoster } from './roles/roster.js';
 import { declareAlert, dismissAlert } from './signals/triage.js';
 import { resolveTime } from './time/time-input.js';
 
-type IncidentCommand = Exclude<Command, { kind: 'help' | 'list' | 'declare' | 'oncall-set' | 'oncall-show' | 'metrics' | 'ack' | 'alert-declare' | 'alert-dismiss' }>;
+type ExerciseCommand = Extract<Command, { kind: `exercise-${string}` }>;
+type IncidentCommand = Exclude<Command, ExerciseCommand | { kind: 'help' | 'list' | 'declare' | 'oncall-set' | 'oncall-show' | 'metrics' | 'ack' | 'alert-declare' | 'alert-dismiss' }>;
 
 async function incidentInChannel(context: CoreContext, actor: Actor, command: IncidentCommand): Promise<number> {
   const incident = await context.store.incidents.findByChannel(actor.platform, actor.channelId);
@@ -93,6 +95,11 @@ async function runCommand(context: CoreContext, actor: Actor, command: Command):
       return showRoster(context, platform);
     case 'metrics':
       return showMetrics(context, actor, command.period);
+    case 'exercise-scenarios':
+    case 'exercise-start':
+    case 'exercise-inject':
+    case 'exercise-end':
+      return runExerciseCommand(context, actor, command);
     default:
       return runIncidentCommand(context, actor, command);
   }

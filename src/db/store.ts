@@ -10,6 +10,7 @@ import {
 } from './checklist-repositories.js';
 import { KyselyAlertRepository } from './alert-repository.js';
 import { KyselyEventRepository } from './event-repository.js';
+import { KyselyExerciseRepository } from './exercise-repository.js';
 import { KyselyIncidentRepository } from './incident-repository.js';
 import { KyselyMetricsSource } from './metrics-queries.js';
 import { KyselyPageQueue } from './page-queue.js';
@@ -27,6 +28,7 @@ export class KyselyStore implements Store {
   readonly pageQueue;
   readonly alerts;
   readonly metrics;
+  readonly exercises;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -43,6 +45,7 @@ export class KyselyStore implements Store {
     this.pageQueue = new KyselyPageQueue(db);
     this.alerts = new KyselyAlertRepository(db);
     this.metrics = new KyselyMetricsSource(db);
+    this.exercises = new KyselyExerciseRepository(db);
   }
 
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {

@@ -144,6 +144,8 @@ export interface ExercisesTable {
   facilitator: string;
   started_at: Timestamp;
   completed_at: NullableTimestamp;
+  case_study_id: ColumnType<string | null, string | null | undefined, string | null>;
+  injects_revealed: Generated<number>;
 }
 
 export interface SchemaMigrationsTable {

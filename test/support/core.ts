@@ -1,4 +1,5 @@
-import { playbooksDirectory } from '../../src/app.js';
+import { playbooksDirectory, scenariosFile } from '../../src/app.js';
+import { loadScenarios } from '../../src/core/exercise/scenario-catalog.js';
 import { ConsoleChat } from '../../src/adapters/console/console-chat.js';
 import type { CoreContext, CoreLogger } from '../../src/core/context.js';
 import { loadPlaybooks } from '../../src/core/playbook/load-playbooks.js';
@@ -29,9 +30,11 @@ export async function createTestCore(database: DatabaseHandle, options: { timeZo
   const printed: string[] = [];
   const chat = new ConsoleChat((text) => printed.push(text));
   const platform = options.platform ?? chat;
+  const playbooks = await loadPlaybooks(playbooksDirectory({}));
   const context: CoreContext = {
     store: new KyselyStore(database.db, clock),
-    playbooks: await loadPlaybooks(playbooksDirectory({})),
+    playbooks,
+    scenarios: await loadScenarios(scenariosFile({}), playbooks.all()),
     clock,
     timeZone: options.timeZone ?? 'UTC',
     platforms: new Map([[platform.name, platform]]),

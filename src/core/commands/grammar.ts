@@ -129,6 +129,34 @@ function parseAction(args: string): Parsed {
   return { kind: 'action-add', text, owner, due };
 }
 
+const SCENARIO_ID = /^AML\.CS\d{4}$/i;
+
+function parseExercise(args: string, context: ParseContext): Parsed {
+  const [verb = '', ...rest] = words(args);
+  const playbooks = context.playbookIds.join(', ');
+  switch (verb.toLowerCase()) {
+    case 'scenarios': {
+      if (rest.length === 0) return { kind: 'exercise-scenarios' };
+      const id = rest[0]!.toLowerCase();
+      if (rest.length > 1 || !context.playbookIds.includes(id)) return { error: `"${rest.join(' ')}" is not a playbook; use one of ${playbooks}, or nothing` };
+      return { kind: 'exercise-scenarios', playbookId: id };
+    }
+    case 'start': {
+      if (rest.length === 0) return { kind: 'exercise-start' };
+      const target = rest[0]!;
+      if (rest.length === 1 && SCENARIO_ID.test(target)) return { kind: 'exercise-start', scenarioId: target.toUpperCase() };
+      if (rest.length === 1 && context.playbookIds.includes(target.toLowerCase())) return { kind: 'exercise-start', playbookId: target.toLowerCase() };
+      return { error: `"${rest.join(' ')}" is neither a scenario id like AML.CS0020 (see \`exercise scenarios\`) nor a playbook (${playbooks})` };
+    }
+    case 'inject':
+    case 'end':
+      if (rest.length > 0) return { error: `\`exercise ${verb.toLowerCase()}\` takes nothing after it` };
+      return { kind: verb.toLowerCase() === 'inject' ? 'exercise-inject' : 'exercise-end' };
+    default:
+      return { error: verb ? `no exercise command "${verb}"; say scenarios, start, inject or end` : 'say what to do: scenarios, start, inject or end' };
+  }
+}
+
 export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'declare',
@@ -307,6 +335,13 @@ export const COMMANDS: readonly CommandSpec[] = [
       const period = parsePeriod(tokens[0]!);
       return 'error' in period ? period : { kind: 'metrics', period };
     },
+  },
+  {
+    name: 'exercise',
+    usage: 'exercise scenarios [<playbook-id>] | exercise start [<scenario-id>|<playbook-id>] | exercise inject | exercise end',
+    summary: 'run a tabletop exercise from a MITRE ATLAS case study: list scenarios, start one (nobody is paged), reveal the next inject and end it with an after-action review (inject and end in the exercise\'s channel)',
+    scope: 'anywhere',
+    parse: parseExercise,
   },
   {
     name: 'help',

@@ -39,7 +39,11 @@ export type Command =
   | { kind: 'alert-declare'; incidentId: number }
   | { kind: 'alert-dismiss'; incidentId: number; reason?: string }
   | { kind: 'oncall-show' }
-  | { kind: 'metrics'; period?: PeriodSpec };
+  | { kind: 'metrics'; period?: PeriodSpec }
+  | { kind: 'exercise-scenarios'; playbookId?: string }
+  | { kind: 'exercise-start'; scenarioId?: string; playbookId?: string }
+  | { kind: 'exercise-inject' }
+  | { kind: 'exercise-end' };
 
 export type CommandKind = Command['kind'];
 

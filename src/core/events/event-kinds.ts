@@ -75,6 +75,25 @@ export const eventSchema = z.discriminatedUnion('kind', [
     payload: z.object({ channel_id: z.string(), name: z.string(), private: z.boolean() }),
   }),
   z.object({
+    kind: z.literal('exercise_started'),
+    payload: z.object({ exercise_id: z.number(), case_study_id: z.string(), playbook_id: z.string(), injects_total: z.number() }),
+  }),
+  z.object({
+    kind: z.literal('exercise_inject'),
+    payload: z.object({
+      exercise_id: z.number(),
+      number: z.number(),
+      total: z.number(),
+      tactic: z.string(),
+      technique: z.string(),
+      technique_name: z.string(),
+    }),
+  }),
+  z.object({
+    kind: z.literal('exercise_completed'),
+    payload: z.object({ exercise_id: z.number(), injects_revealed: z.number(), injects_total: z.number() }),
+  }),
+  z.object({
     kind: z.literal('side_effect_failed'),
     payload: z.object({ effect: z.string(), error: z.string() }),
   }),

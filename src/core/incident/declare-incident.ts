@@ -23,6 +23,8 @@ export interface DeclareRequest {
   isExercise?: boolean;
   /** An alert waiting for triage: recorded, but no channel and no pages until someone declares it. */
   awaitTriage?: boolean;
+  /** More to record in the declaration's own transaction (an exercise's row), so both or neither stand. */
+  alsoRecord?: (store: Store, incident: Incident) => Promise<void>;
 }
 
 export function stepsFromPlaybook(playbook: Playbook | undefined) {
@@ -43,7 +45,8 @@ export function rolesToPage(playbook: Playbook | undefined, severity: Severity):
 
 /**
  * Gives each role the playbook asks for at this severity to its on-call primary, and queues a page
- * for each holder that has not been paged for that role yet. Returns the roles nobody is on call for.
+ * for each holder that has not been paged for that role yet (never for an exercise: it is practice,
+ * the roster only says who plays which role). Returns the roles nobody is on call for.
  */
 export async function staffRoles(store: Store, incident: Incident, playbook: Playbook | undefined, actor: string, at: Date): Promise<RoleId[]> {
   const roster = await store.roles.roster();
@@ -61,7 +64,7 @@ export async function staffRoles(store: Store, incident: Incident, playbook: Pla
       await store.roles.assign({ incidentId: incident.id, role, userId: holder, assignedAt: at });
       await store.events.append({ incidentId: incident.id, kind: 'role_assigned', payload: { role, user: holder, previous: null }, actor, occurredAt: at });
     }
-    if (holder !== actor && !paged.has(`${role}:${holder}`)) {
+    if (!incident.isExercise && holder !== actor && !paged.has(`${role}:${holder}`)) {
       await store.pages.create({ incidentId: incident.id, role, userId: holder, createdAt: at });
     }
   }
@@ -132,6 +135,7 @@ export async function declareIncident(context: CoreContext, actor: Actor, reques
       if (!fresh) throw new AppError('duplicate_request', 'this declaration was already received');
       await store.steps.replace(incident.id, stepsFromPlaybook(playbook));
       const unstaffed = request.awaitTriage ? [] : await staffRoles(store, incident, playbook, actor.userId, now);
+      await request.alsoRecord?.(store, incident);
       return { incident, unstaffed };
     });
     const published = request.awaitTriage ? result.incident : ((await publishIncident(context, result.incident.id)) ?? result.incident);

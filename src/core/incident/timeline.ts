@@ -39,6 +39,9 @@ const DESCRIBE: Partial<Record<StoredEvent['kind'], Describe>> = {
   action_item_added: (p, m) => `added action item ${str(p.number)}: ${str(p.text)} (owner ${m(str(p.owner))}, due ${str(p.due)})`,
   action_item_completed: (p) => `completed action item ${str(p.number)}${p.on_time ? '' : ' (late)'}`,
   channel_created: (p) => `opened channel #${str(p.name)}`,
+  exercise_started: (p) => `started a tabletop exercise of ${str(p.case_study_id)} (${str(p.injects_total)} injects), practising ${str(p.playbook_id)}`,
+  exercise_inject: (p) => `revealed inject ${str(p.number)} of ${str(p.total)}: ${str(p.tactic)}, ${str(p.technique_name)} (${str(p.technique)})`,
+  exercise_completed: (p) => `ended the exercise after ${str(p.injects_revealed)} of ${str(p.injects_total)} injects`,
   side_effect_failed: (p) => `could not ${str(p.effect)}: ${str(p.error)}`,
 };
 

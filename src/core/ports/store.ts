@@ -14,6 +14,7 @@ import type {
 import type { PageQueue } from '../roles/page-queue.js';
 import type { AlertRepository } from '../signals/alert.js';
 import type { MetricsSource } from '../metrics/metrics.js';
+import type { ExerciseRepository } from '../exercise/exercise.js';
 
 /** Persistence as the core sees it. The database adapter implements it with kysely over pg or PGlite. */
 export interface Store {
@@ -32,6 +33,8 @@ export interface Store {
   pageQueue: PageQueue;
   /** Alerts from monitoring (signals/alert.ts). */
   alerts: AlertRepository;
+  /** Tabletop exercises (exercise/exercise.ts). */
+  exercises: ExerciseRepository;
 }
 
 export interface IncidentFilter {

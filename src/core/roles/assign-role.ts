@@ -24,7 +24,7 @@ export async function assignRole(context: CoreContext, actor: Actor, incidentId:
     if (previous === userId) throw new AppError('invalid_transition', `they already hold ${ROLES[role].name}`);
     await store.roles.assign({ incidentId, role, userId, assignedAt: now });
     await store.events.append({ incidentId, kind: 'role_assigned', payload: { role, user: userId, previous }, actor: actor.userId, occurredAt: now });
-    if (userId !== actor.userId) await store.pages.create({ incidentId, role, userId, createdAt: now });
+    if (userId !== actor.userId && !incident.isExercise) await store.pages.create({ incidentId, role, userId, createdAt: now });
     return incident;
   });
   await bringIntoChannel(context, incident, userId);
@@ -37,6 +37,9 @@ export async function assignRole(context: CoreContext, actor: Actor, incidentId:
 export async function pageRole(context: CoreContext, actor: Actor, incidentId: number, role: RoleId): Promise<Reply> {
   const now = context.clock.now();
   const { incident, userId } = await changeIncident(context, incidentId, async (store, incident) => {
+    if (incident.isExercise) {
+      throw new AppError('invalid_transition', `this is a tabletop exercise: nobody is paged for real; mention the person here, or \`/incident assign ${role} @person\` to give them the role`);
+    }
     const holder = (await store.roles.forIncident(incidentId)).find((r) => r.role === role)?.userId;
     const userId = holder ?? (await store.roles.roster()).get(role)?.[0];
     if (!userId) {

@@ -1,0 +1,85 @@
+import type { Actor, CoreContext } from '../context.js';
+import { AppError } from '../errors.js';
+import { declareIncident } from '../incident/declare-incident.js';
+import { incidentRef } from '../incident/header-card.js';
+import { platformFor } from '../incident/publish-incident.js';
+import { suggestScenario } from '../metrics/exercise-reminder.js';
+import { publicReply, type Reply } from '../reply.js';
+import { scenarioCard } from './exercise-cards.js';
+import { scenariosOf } from './exercise-in-channel.js';
+import type { Scenario, ScenarioCatalog } from './scenario-catalog.js';
+
+export type ExerciseTarget = { scenarioId: string } | { playbookId: string };
+
+const TITLE_MAX = 150;
+
+function firstFor(catalog: ScenarioCatalog, playbookId: string): Scenario {
+  const scenario = catalog.forPlaybook(playbookId)[0];
+  if (!scenario) throw new AppError('not_found', `no scenario exercises the ${playbookId} playbook yet; \`exercise scenarios\` lists the others`);
+  return scenario;
+}
+
+/** The scenario asked for, or one for the weakest area the quarterly reminder would suggest. */
+async function chooseScenario(context: CoreContext, target: ExerciseTarget | undefined): Promise<{ scenario: Scenario; why: string }> {
+  const catalog = scenariosOf(context);
+  if (target && 'scenarioId' in target) {
+    const scenario = catalog.get(target.scenarioId);
+    if (!scenario) throw new AppError('not_found', `no scenario ${target.scenarioId}; \`exercise scenarios\` lists them`);
+    return { scenario, why: 'it was named' };
+  }
+  if (target) return { scenario: firstFor(catalog, target.playbookId), why: `it exercises the ${target.playbookId} playbook` };
+  const suggestion = await suggestScenario(context, context.clock.now());
+  const suggested = suggestion ? catalog.forPlaybook(suggestion.playbookId)[0] : undefined;
+  if (suggestion && suggested) return { scenario: suggested, why: `the weakest area is ${suggestion.playbookId}: ${suggestion.why}` };
+  return { scenario: catalog.scenarios[0]!, why: 'no weakest area stands out' };
+}
+
+/**
+ * Declares the exercise through the normal path (channel, header, checklist, roles from the
+ * roster, but no pages), records its row in the same transaction, and posts the scenario card.
+ */
+export async function startExercise(context: CoreContext, actor: Actor, target?: ExerciseTarget): Promise<Reply> {
+  const { scenario, why } = await chooseScenario(context, target);
+  const study = scenario.caseStudy;
+  const title = `EXERCISE: ${study.name}`.slice(0, TITLE_MAX);
+  const now = context.clock.now();
+  const result = await declareIncident(context, actor, {
+    title,
+    description: `Tabletop exercise of MITRE ATLAS case study ${study.id}`,
+    playbookId: scenario.playbookId,
+    isExercise: true,
+    source: 'exercise',
+    alsoRecord: async (store, incident) => {
+      const exercise = await store.exercises.create({
+        scenarioId: scenario.playbookId,
+        caseStudyId: study.id,
+        title,
+        incidentId: incident.id,
+        facilitator: actor.userId,
+        startedAt: now,
+      });
+      await store.events.append({
+        incidentId: incident.id,
+        kind: 'exercise_started',
+        payload: { exercise_id: exercise.id, case_study_id: study.id, playbook_id: scenario.playbookId, injects_total: study.procedure.length },
+        actor: actor.userId,
+        occurredAt: now,
+      });
+    },
+  });
+  const { incident } = result;
+  const where = incident.channelName ? `#${incident.channelName}` : 'its channel';
+  const reply = { incidentId: incident.id, ...(incident.channelId ? { channelId: incident.channelId } : {}) };
+  if (result.duplicate) return { ...publicReply(`Already started as ${incidentRef(incident)} in ${where}.`), ...reply };
+  const platform = platformFor(context, incident);
+  const playbookName = context.playbooks.get(scenario.playbookId)?.name ?? scenario.playbookId;
+  if (incident.channelId) {
+    const roles = await context.store.roles.forIncident(incident.id);
+    await platform.postCard(incident.channelId, scenarioCard(scenario, playbookName, roles, (u) => platform.mention(u)));
+  }
+  const text = [
+    `Tabletop exercise ${incidentRef(incident)} started in ${where}: ${study.id} ${study.name}, practising ${scenario.playbookId} (${why}).`,
+    'Practice only: nobody is paged. In the channel, `exercise inject` reveals the first development.',
+  ].join('\n');
+  return { ...publicReply(text), ...reply };
+}
