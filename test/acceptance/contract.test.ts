@@ -42,6 +42,23 @@ describe('times that do not exist on the calendar', () => {
   );
 });
 
+describe('an option given twice', () => {
+  it('declare with started= twice is refused with the usage line and opens nothing', async () => {
+    const before = await app.context.store.incidents.list({});
+    const reply = await handleCommand(app.context, general, '/incident declare sev3 Drift on the pricing model started=-1h started=-2h');
+    expect(reply.text).toMatch(/^started= is given twice; give it once\nusage: \/incident declare/);
+    expect(await app.context.store.incidents.list({})).toEqual(before);
+  });
+
+  it('triage with at= twice is refused and the incident stays declared', async () => {
+    const declared = await handleCommand(app.context, general, '/incident declare sev3 Drift on the pricing model');
+    const incident = (await app.context.store.incidents.get(declared.incidentId!))!;
+    const reply = await handleCommand(app.context, { ...general, channelId: incident.channelId! }, '/incident triage at=-1m at=-2m');
+    expect(reply.text).toMatch(/^at= is given twice; give it once\nusage: \/incident triage/);
+    expect((await app.context.store.incidents.get(incident.id))!.state).toBe('declared');
+  });
+});
+
 describe('GET /api/metrics and /api/incidents period parameters', () => {
   const get = (query: string) => fetch(`${base}${query}`, { headers: { authorization: `Bearer ${TOKEN}` } });
 

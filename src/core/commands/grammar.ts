@@ -37,15 +37,16 @@ function noArgs(kind: 'status' | 'list' | 'reopen' | 'timeline' | 'oncall-show',
   return (args: string): Parsed => (args.trim() ? { error: `\`${name}\` takes nothing after it` } : ({ kind } as Command));
 }
 
-function unknownOptions(unknown: string[], allowed: string[]): { error: string } | null {
+function unknownOptions(unknown: string[], allowed: string[], repeated: string[]): { error: string } | null {
+  if (repeated.length > 0) return { error: `${repeated[0]}= is given twice; give it once` };
   if (unknown.length === 0) return null;
   const known = allowed.length ? `; it accepts ${allowed.map((k) => `${k}=`).join(', ')}` : '';
   return { error: `unknown option ${unknown.map((k) => `${k}=`).join(', ')}${known}` };
 }
 
 function parseDeclare(args: string, context: ParseContext): Parsed {
-  const { rest, options, unknown } = splitOptions(args, ['started', 'detected', 'private']);
-  const bad = unknownOptions(unknown, ['started', 'detected', 'private']);
+  const { rest, options, unknown, repeated } = splitOptions(args, ['started', 'detected', 'private']);
+  const bad = unknownOptions(unknown, ['started', 'detected', 'private'], repeated);
   if (bad) return bad;
   const tokens = words(rest);
   let severity: Severity | undefined;
@@ -79,8 +80,8 @@ function parseDeclare(args: string, context: ParseContext): Parsed {
 
 function transition(to: 'triaged' | 'contained' | 'resolved' | 'closed') {
   return (args: string): Parsed => {
-    const { rest, options, unknown } = splitOptions(args, ['at']);
-    const bad = unknownOptions(unknown, ['at']);
+    const { rest, options, unknown, repeated } = splitOptions(args, ['at']);
+    const bad = unknownOptions(unknown, ['at'], repeated);
     if (bad) return bad;
     if (rest) return { error: `unexpected "${rest}"; the only option is at=<time>` };
     const at = optionTime(options, 'at');
@@ -114,8 +115,8 @@ function parseAction(args: string): Parsed {
     const number = parseStepNumber(tokens[1], 'action item');
     return typeof number === 'number' ? { kind: 'action-done', number } : number;
   }
-  const { rest, options, unknown } = splitOptions(args, ['owner', 'due']);
-  const bad = unknownOptions(unknown, ['owner', 'due']);
+  const { rest, options, unknown, repeated } = splitOptions(args, ['owner', 'due']);
+  const bad = unknownOptions(unknown, ['owner', 'due'], repeated);
   if (bad) return bad;
   const text = rest.replace(/^"(.*)"$/, '$1').trim();
   if (text.length < 3) return { error: 'describe the action item' };
@@ -172,8 +173,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'show the on-call roster, or set a role\'s escalation order (first is primary) and its backup, paged after everyone else',
     scope: 'anywhere',
     parse(args) {
-      const { rest, options, unknown } = splitOptions(args, ['backup']);
-      const bad = unknownOptions(unknown, ['backup']);
+      const { rest, options, unknown, repeated } = splitOptions(args, ['backup']);
+      const bad = unknownOptions(unknown, ['backup'], repeated);
       if (bad) return bad;
       const tokens = words(rest);
       if (tokens.length === 0 && !options.has('backup')) return { kind: 'oncall-show' };

@@ -1,9 +1,10 @@
 import type { UserId } from './types.js';
 
 /** Splits on whitespace and pulls out trailing `key=value` options (values may be "quoted"). */
-export function splitOptions(text: string, keys: readonly string[]): { rest: string; options: Map<string, string>; unknown: string[] } {
+export function splitOptions(text: string, keys: readonly string[]): { rest: string; options: Map<string, string>; unknown: string[]; repeated: string[] } {
   const options = new Map<string, string>();
   const unknown: string[] = [];
+  const repeated: string[] = [];
   const pattern = /(?:^|\s)([a-z][a-z_-]*)=("([^"]*)"|\S+)/gi;
   const rest = text
     .replace(pattern, (whole, key: string, raw: string, quoted: string | undefined) => {
@@ -12,12 +13,13 @@ export function splitOptions(text: string, keys: readonly string[]): { rest: str
         unknown.push(name);
         return whole;
       }
+      if (options.has(name)) repeated.push(name);
       options.set(name, quoted ?? raw);
       return ' ';
     })
     .replace(/\s+/g, ' ')
     .trim();
-  return { rest, options, unknown };
+  return { rest, options, unknown, repeated };
 }
 
 const SLACK_MENTION = /^<@([A-Z0-9]+)(?:\|[^>]*)?>$/i;
