@@ -40,6 +40,16 @@ export class KyselyExerciseRepository implements ExerciseRepository {
     return row ? toExercise(row) : undefined;
   }
 
+  async lastStarted(): Promise<Map<string, Date>> {
+    const rows = await this.db
+      .selectFrom('exercises')
+      .select(['case_study_id', (eb) => eb.fn.max('started_at').as('last')])
+      .where('case_study_id', 'is not', null)
+      .groupBy('case_study_id')
+      .execute();
+    return new Map(rows.map((r) => [r.case_study_id!, new Date(r.last)]));
+  }
+
   async update(id: number, patch: Partial<Pick<Exercise, 'injectsRevealed' | 'completedAt'>>): Promise<Exercise> {
     const row = await this.db
       .updateTable('exercises')

@@ -76,6 +76,9 @@ describe('starting an exercise', () => {
     const scenario = context().scenarios!.forPlaybook('model-drift')[0]!;
     expect(scenario.caseStudy.case_study_type).toBe('incident');
     expect((await byPlaybook.exercise()).caseStudyId).toBe(scenario.caseStudy.id);
+    // The playbook's scenarios take turns: the next start plays one not played yet.
+    const again = await start('model-drift');
+    expect((await again.exercise()).caseStudyId).toBe(context().scenarios!.forPlaybook('model-drift')[1]!.caseStudy.id);
   });
 });
 

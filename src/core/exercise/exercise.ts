@@ -18,4 +18,6 @@ export interface ExerciseRepository {
   create(exercise: NewExercise): Promise<Exercise>;
   forIncident(incidentId: number): Promise<Exercise | undefined>;
   update(id: number, patch: Partial<Pick<Exercise, 'injectsRevealed' | 'completedAt'>>): Promise<Exercise>;
+  /** When each case study was last started, so a playbook's scenarios take turns. */
+  lastStarted(): Promise<Map<string, Date>>;
 }

@@ -13,10 +13,12 @@ export type ExerciseTarget = { scenarioId: string } | { playbookId: string };
 
 const TITLE_MAX = 150;
 
-function firstFor(catalog: ScenarioCatalog, playbookId: string): Scenario {
-  const scenario = catalog.forPlaybook(playbookId)[0];
-  if (!scenario) throw new AppError('not_found', `no scenario exercises the ${playbookId} playbook yet; \`exercise scenarios\` lists the others`);
-  return scenario;
+/** A playbook's scenario never played yet (real incidents first), else the one played longest ago. */
+async function nextFor(context: CoreContext, catalog: ScenarioCatalog, playbookId: string): Promise<Scenario | undefined> {
+  const scenarios = catalog.forPlaybook(playbookId);
+  const last = await context.store.exercises.lastStarted();
+  const never = scenarios.find((s) => !last.has(s.caseStudy.id));
+  return never ?? [...scenarios].sort((a, b) => last.get(a.caseStudy.id)!.getTime() - last.get(b.caseStudy.id)!.getTime())[0];
 }
 
 /** The scenario asked for, or one for the weakest area the quarterly reminder would suggest. */
@@ -27,11 +29,16 @@ async function chooseScenario(context: CoreContext, target: ExerciseTarget | und
     if (!scenario) throw new AppError('not_found', `no scenario ${target.scenarioId}; \`exercise scenarios\` lists them`);
     return { scenario, why: 'it was named' };
   }
-  if (target) return { scenario: firstFor(catalog, target.playbookId), why: `it exercises the ${target.playbookId} playbook` };
+  if (target) {
+    const scenario = await nextFor(context, catalog, target.playbookId);
+    if (!scenario) throw new AppError('not_found', `no scenario exercises the ${target.playbookId} playbook yet; \`exercise scenarios\` lists the others`);
+    return { scenario, why: `it exercises the ${target.playbookId} playbook` };
+  }
   const suggestion = await suggestScenario(context, context.clock.now());
-  const suggested = suggestion ? catalog.forPlaybook(suggestion.playbookId)[0] : undefined;
+  const suggested = suggestion ? await nextFor(context, catalog, suggestion.playbookId) : undefined;
   if (suggestion && suggested) return { scenario: suggested, why: `the weakest area is ${suggestion.playbookId}: ${suggestion.why}` };
-  return { scenario: catalog.scenarios[0]!, why: 'no weakest area stands out' };
+  const fallback = (await nextFor(context, catalog, catalog.scenarios[0]!.playbookId))!;
+  return { scenario: fallback, why: suggestion ? `the weakest area is ${suggestion.playbookId}, but no scenario exercises it yet` : 'no weakest area stands out' };
 }
 
 /**
