@@ -7,6 +7,7 @@ import { handleCommand } from '../../src/core/handle-command.js';
 import { createLogger } from '../../src/logger.js';
 import { TestClock } from '../support/clock.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { startTestApp } from '../support/paging.js';
 
 /** Contract points of issues 2, 4 and 5 checked from outside: what a user types or a dashboard sends. */
 const TOKEN = 'acceptance-api-token-0123456789';
@@ -88,6 +89,25 @@ describe('configuration', () => {
       const config = loadConfig({ CHAT: 'none', ROSTER_FILE: '/nonexistent/roster.yaml' });
       await expect(createApp(config, { logger, database: second })).rejects.toThrow(/^ROSTER_FILE: cannot read \/nonexistent\/roster\.yaml \(ENOENT\)/);
     } finally {
+      await second.close();
+    }
+  });
+});
+
+describe('the console terminal', () => {
+  it('prints an alert whose title carries terminal escape codes without them', async () => {
+    const second = await createTestDatabase();
+    const bot = await startTestApp({ database: second });
+    try {
+      const before = bot.printed.length;
+      const response = await bot.post('/hooks/alerts', { title: 'Guardrail \u001b[2J\u001b[31mblock rate\u0007 up \u009b2J', dedup_key: 'escape-codes' });
+      expect(response.status).toBe(200);
+      const shown = bot.printed.slice(before).join('\n');
+      expect(shown).toContain('Guardrail [2J[31mblock rate up 2J');
+      // eslint-disable-next-line no-control-regex -- looking for control characters
+      expect(shown).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    } finally {
+      await bot.close();
       await second.close();
     }
   });

@@ -5,7 +5,7 @@ import type { Card } from '../../core/cards/card.js';
 import { AppError } from '../../core/errors.js';
 import type { MessageRef } from '../../core/incident/incident.js';
 import type { ChatPlatform, UploadedFile } from '../../core/ports/chat-platform.js';
-import { cardToText } from './render.js';
+import { cardToText, terminalSafe } from './render.js';
 
 interface ConsoleChannel {
   id: string;
@@ -25,10 +25,13 @@ export class ConsoleChat implements ChatPlatform {
   private sequence = 0;
 
   /** `filesDir`: where uploaded files (the digest chart) are written; the console prints their path. */
+  private readonly print: (text: string) => void;
+
   constructor(
-    private readonly print: (text: string) => void,
+    print: (text: string) => void,
     private readonly filesDir: string = join(tmpdir(), 'incident-bot-files'),
   ) {
+    this.print = (text) => print(terminalSafe(text));
     this.channels.set('general', { id: 'general', private: false, topic: 'Declare incidents here', members: new Set() });
   }
 

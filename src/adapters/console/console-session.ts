@@ -3,7 +3,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { CoreContext } from '../../core/context.js';
 import { handleCommand } from '../../core/handle-command.js';
 import type { ConsoleChat } from './console-chat.js';
-import { cardToText } from './render.js';
+import { cardToText, terminalSafe } from './render.js';
 
 const CONSOLE_HELP = `Console chat: type what you would type in Slack.
   /incident <command>   run a bot command (/incident help lists them)
@@ -18,15 +18,17 @@ Anything else is a chat message in the current channel.`;
  * current channel, and the bot's posts printed as text.
  */
 export class ConsoleSession {
+  private readonly out: (text: string) => void;
   user: string;
   channel = 'general';
 
   constructor(
     private readonly context: CoreContext,
     private readonly chat: ConsoleChat,
-    private readonly out: (text: string) => void,
+    out: (text: string) => void,
     user: string,
   ) {
+    this.out = (text) => out(terminalSafe(text));
     this.user = user;
   }
 

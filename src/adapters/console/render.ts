@@ -24,3 +24,13 @@ export function cardToText(card: Card): string {
   for (const context of card.context ?? []) lines.push(context);
   return lines.join('\n');
 }
+
+/**
+ * Drops terminal control characters (escape sequences, carriage returns) from text about to be
+ * printed: alert titles arrive over HTTP from anyone holding ALERTS_TOKEN and must not be able to
+ * clear or rewrite the operator's terminal. Newlines and tabs stay.
+ */
+export function terminalSafe(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
+}
