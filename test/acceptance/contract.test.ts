@@ -60,6 +60,19 @@ describe('an option given twice', () => {
   });
 });
 
+describe('refusals read as sentences', () => {
+  it('marking a false positive twice says so in words, not with the state id, and records one change', async () => {
+    const declared = await handleCommand(app.context, general, '/incident declare sev3 Eval scores dropped overnight');
+    const incident = (await app.context.store.incidents.get(declared.incidentId!))!;
+    const inChannel = { ...general, channelId: incident.channelId! };
+    await handleCommand(app.context, inChannel, '/incident false-positive eval runner timed out');
+    const again = await handleCommand(app.context, inChannel, '/incident false-positive');
+    expect(again.text).toBe('the incident is already marked a false positive; use `reopen` first');
+    const changes = (await app.context.store.events.forIncident(incident.id)).filter((e) => e.kind === 'state_changed');
+    expect(changes).toHaveLength(1);
+  });
+});
+
 describe('GET /api/metrics and /api/incidents period parameters', () => {
   const get = (query: string) => fetch(`${base}${query}`, { headers: { authorization: `Bearer ${TOKEN}` } });
 

@@ -61,7 +61,7 @@ export async function reopenIncident(context: CoreContext, actor: Actor, inciden
 export async function markFalsePositive(context: CoreContext, actor: Actor, incidentId: number, reason?: string): Promise<Reply> {
   const now = context.clock.now();
   await changeIncident(context, incidentId, async (store, incident) => {
-    if (!isOpen(incident.state)) throw new AppError('invalid_transition', `the incident is already ${incident.state}; use \`reopen\` first`);
+    if (!isOpen(incident.state)) throw new AppError('invalid_transition', `the incident is already ${incident.state === 'false_positive' ? 'marked a false positive' : incident.state}; use \`reopen\` first`);
     await store.incidents.update(incident.id, { state: 'false_positive', falsePositiveAt: now, falsePositiveReason: reason ?? null });
     await store.events.append({
       incidentId: incident.id,
