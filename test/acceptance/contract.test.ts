@@ -60,6 +60,13 @@ describe('an option given twice', () => {
   });
 });
 
+describe('/incident metrics with far-off periods', () => {
+  it.each(['0001-01-01..9999-12-31', '2026-01-01..9999-12-31', '9999-Q4', '1066-Q4'])('%s is refused with the usage line, not an internal error', async (period) => {
+    const reply = await handleCommand(app.context, general, `/incident metrics ${period}`);
+    expect(reply.text).toBe('give a period between 1970 and 2999\nusage: /incident metrics [last-week|this-quarter|2026-Q3|<from>..<to>]');
+  });
+});
+
 describe('refusals read as sentences', () => {
   it('marking a false positive twice says so in words, not with the state id, and records one change', async () => {
     const declared = await handleCommand(app.context, general, '/incident declare sev3 Eval scores dropped overnight');
@@ -86,6 +93,16 @@ describe('GET /api/metrics and /api/incidents period parameters', () => {
     const response = await get(query);
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: string }).error).toMatch(reason);
+  });
+
+  it.each([
+    ['/api/metrics?from=2026-01-01&to=9999-12-31T23:00:00-14:00', 'to: give a time between 1970 and 2999'],
+    ['/api/metrics?from=0000-01-01T00:00:00Z&to=2026-01-01', 'from: give a time between 1970 and 2999'],
+    ['/api/incidents?to=9999-12-31T23:00:00-14:00', 'to: give a time between 1970 and 2999'],
+  ])('%s is a 400, not a 500 from the database', async (query, reason) => {
+    const response = await get(query);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: reason });
   });
 
   it('still reads a bare date as midnight in BOT_TIMEZONE and a time with an offset as written', async () => {

@@ -28,15 +28,23 @@ function isRealDate(text: string): boolean {
 }
 
 /** Pure parsing of what a person typed; resolving needs the clock and the time zone. */
+/** Periods stay within years Postgres and ISO strings both handle, with room for the period before. */
+export const FIRST_YEAR = 1970;
+export const LAST_YEAR = 2999;
+const YEARS_HINT = `give a period between ${FIRST_YEAR} and ${LAST_YEAR}`;
+const yearInRange = (text: string) => Number(text.slice(0, 4)) >= FIRST_YEAR && Number(text.slice(0, 4)) <= LAST_YEAR;
+
 export function parsePeriod(text: string): PeriodSpec | { error: string } {
   const value = text.trim().toLowerCase();
   if (value === 'last-week' || value === 'this-week' || value === 'this-quarter' || value === 'last-quarter') return { kind: value };
   const quarter = /^(\d{4})-q([1-4])$/.exec(value);
+  if (quarter && !yearInRange(quarter[1]!)) return { error: YEARS_HINT };
   if (quarter) return { kind: 'quarter', year: Number(quarter[1]), quarter: Number(quarter[2]) };
   const range = /^(\S+)\.\.(\S+)$/.exec(value);
   if (range) {
     const [, from = '', to = ''] = range;
     if (!isRealDate(from) || !isRealDate(to)) return { error: `"${text}" needs two real dates as YYYY-MM-DD..YYYY-MM-DD` };
+    if (!yearInRange(from) || !yearInRange(to)) return { error: YEARS_HINT };
     if (to < from) return { error: `the range ends (${to}) before it starts (${from})` };
     return { kind: 'range', from, to };
   }

@@ -4,7 +4,7 @@ import type { CoreContext } from '../../core/context.js';
 import { computeMetrics } from '../../core/metrics/compute-metrics.js';
 import { DEFINITIONS } from '../../core/metrics/definitions.js';
 import { MTTA_DEFINITION } from '../../core/metrics/mtta.js';
-import { quarterOf, quarterStart, zonedTime } from '../../core/metrics/period.js';
+import { FIRST_YEAR, LAST_YEAR, quarterOf, quarterStart, zonedTime } from '../../core/metrics/period.js';
 import { wallClockExists } from '../../core/time/time-input.js';
 import { sendJson, type HttpServer, type RouteHandler } from '../server.js';
 import { eventJson, incidentJson } from './incident-json.js';
@@ -57,6 +57,13 @@ function span(url: URL, context: CoreContext, defaults: { from?: Date; to?: Date
   for (const [name, value] of [['from', from], ['to', to]] as const) {
     if (value && 'error' in value) {
       sendJson(res, 400, { error: `${name}: ${value.error}` });
+      return null;
+    }
+  }
+  for (const [name, value] of [['from', from], ['to', to]] as const) {
+    const year = value instanceof Date ? value.getUTCFullYear() : undefined;
+    if (year !== undefined && (year < FIRST_YEAR || year > LAST_YEAR)) {
+      sendJson(res, 400, { error: `${name}: give a time between ${FIRST_YEAR} and ${LAST_YEAR}` });
       return null;
     }
   }
