@@ -78,7 +78,7 @@ describe('the declare modal', () => {
     });
     expect(h.fake.channels.get(incidents[0]!.channelId!)!.isPrivate).toBe(false);
     const told = h.fake.ephemerals.filter((e) => e.user === 'UALICE' && e.channel === GENERAL).map((e) => String(e.text));
-    expect(told.filter((t) => t.startsWith('Declared INC-1 (SEV2) in #inc-20261125-users-leak-pii-through-the.'))).toHaveLength(1);
+    expect(told.filter((t) => t.startsWith(`Declared INC-1 (SEV2) in <#${incidents[0]!.channelId}>.`))).toHaveLength(1);
     expect(told.filter((t) => t.startsWith('Already declared as INC-1'))).toHaveLength(1);
   });
 
@@ -98,8 +98,8 @@ describe('the declare modal', () => {
     expect(response.status).toBe(200);
     expect(h.fake.callsTo('chat.postEphemeral').at(-1)!.outcome).toBe('not_in_channel');
     const dm = h.fake.messagesIn('DUBOB').at(-1)!;
-    expect(dm.text).toMatch(/^Declared INC-\d+ \(SEV3\) in #inc-20261125-fraud-model-drifts-on-new/);
-    expect(dm.text).toContain('model-drift');
+    expect(dm.text).toMatch(/^Declared INC-\d+ \(SEV3\) in <#C\d{8}>\./);
+    expect(dm.text).toMatch(/Playbook: Model drift/);
   });
 
   it('keeps the modal open with a reason when impact starts in the future', async () => {

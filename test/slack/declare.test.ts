@@ -58,7 +58,7 @@ describe('declaring an incident from Slack', () => {
 
     expect(replies).toHaveLength(1);
     expect(replies[0]).toMatchObject({ response_type: 'ephemeral' });
-    expect(String(replies[0]!.text)).toContain(`Declared INC-1 (SEV1, private) in #${CHANNEL}.`);
+    expect(String(replies[0]!.text)).toContain(`Declared INC-1 (SEV1, private) in <#${channel.id}>.`);
 
     const incident = (await h.app.context.store.incidents.get(1))!;
     expect(incident).toMatchObject({ platform: 'slack', channelId: channel.id, severity: 'sev1', private: true, declaredBy: 'UALICE' });
@@ -78,7 +78,7 @@ describe('declaring an incident from Slack', () => {
     expect([first.status, retry.status]).toEqual([200, 200]);
     const after = await h.app.context.store.incidents.list({ limit: 100 });
     expect(after.length).toBe(before + 1);
-    expect(String(retry.replies[0]!.text)).toMatch(/^Already declared as INC-\d+ in #inc-20261125-classifier-flags-every-invoice/);
+    expect(String(retry.replies[0]!.text)).toMatch(/^Already declared as INC-\d+ in <#C\d{8}>\./);
     expect(h.fake.callsTo('conversations.create').filter((c) => String(c.args.name).includes('classifier-flags'))).toHaveLength(1);
   });
 

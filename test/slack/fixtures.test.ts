@@ -32,7 +32,7 @@ describe('recorded Slack payloads', () => {
     const command = fixture('slash-command.txt').trim().replace('RESPONSE_URL', encodeURIComponent(h.fake.responseUrl('fixture-1')));
     expect(await send(command)).toBe(200);
     const reply = h.fake.responses.find((r) => r.id === 'fixture-1')!.body;
-    expect(String(reply.text)).toMatch(/^Declared INC-1 \(SEV2\) in #inc-20261125-pricing-model-drifts-after-the\./);
+    expect(String(reply.text)).toMatch(/^Declared INC-1 \(SEV2\) in <#C\d{8}>\./);
     const incident = (await h.app.context.store.incidents.get(1))!;
     expect(incident).toMatchObject({ title: 'Pricing model drifts after the <@U0SAM> rollout', playbookId: 'model-drift', declaredBy: 'U2147483697' });
 

@@ -42,7 +42,7 @@ describe('Socket Mode', () => {
     expect(ack.envelope_id).toMatch(/^env-/);
     await h.slack.drain();
     const reply = h.fake.responses.find((r) => r.id === 'socket-1')!.body;
-    expect(String(reply.text)).toContain('Declared INC-1 (SEV2) in #inc-20261125-churn-model-drifts-after-the');
+    expect(String(reply.text)).toMatch(/Declared INC-1 \(SEV2\) in <#C\d{8}>\./);
     const incident = (await h.app.context.store.incidents.get(1))!;
     const checklist = incidentMessages(h, incident.channelId!).checklists()[0]!;
 

@@ -36,7 +36,7 @@ describe('alerts waiting for triage in Slack', () => {
 
     const click = await h.act(card, button(card, 'triage:declare'), { user: 'UALICE' });
     expect(click.replies[0]).toMatchObject({ response_type: 'in_channel' });
-    expect(String(click.replies[0]!.text)).toContain(`Declared INC-${incidentId} (SEV3) from the alert: #inc-20261125-drift-monitor-psi-0-31-on-the`);
+    expect(String(click.replies[0]!.text)).toMatch(new RegExp(`Declared INC-${incidentId} \\(SEV3\\) from the alert: <#C\\d{8}>\\.`));
     const incident = (await h.app.context.store.incidents.get(incidentId))!;
     expect(incidentMessages(h, incident.channelId!).header()).toBeDefined();
     expect(buttonIds(h.fake.messagesIn(TRIAGE).at(-1)!)).toEqual([]);

@@ -33,7 +33,7 @@ describe('when the Slack Web API fails', () => {
       ['inc-20261125-ranking-model-drifts', 'name_taken'],
       ['inc-20261125-ranking-model-drifts-2', 'ok'],
     ]);
-    expect(String(replies[0]!.text)).toContain('#inc-20261125-ranking-model-drifts-2');
+    expect(String(replies[0]!.text)).toContain(`<#${second.channelId}>`);
   });
 
   it('waits out a 429 for the Retry-After seconds and then succeeds', async () => {

@@ -35,6 +35,10 @@ export class SlackPlatform implements ChatPlatform {
     return `<@${userId}>`;
   }
 
+  channelMention(channelId: string): string {
+    return `<#${channelId}>`;
+  }
+
   async createChannel(request: { name: string; private: boolean; topic: string; members: string[] }): Promise<{ id: string; name: string }> {
     const created = await this.call('conversations.create', () => this.client.conversations.create({ name: request.name, is_private: request.private }));
     const channel = { id: created.channel!.id!, name: created.channel!.name ?? request.name };

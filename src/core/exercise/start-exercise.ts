@@ -1,3 +1,4 @@
+import { channelLink } from '../incident/channel-name.js';
 import type { Actor, CoreContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { declareIncident } from '../incident/declare-incident.js';
@@ -75,7 +76,7 @@ export async function startExercise(context: CoreContext, actor: Actor, target?:
     },
   });
   const { incident } = result;
-  const where = incident.channelName ? `#${incident.channelName}` : 'its channel';
+  const where = channelLink(context.platforms.get(incident.platform), incident) ?? 'its channel';
   const reply = { incidentId: incident.id, ...(incident.channelId ? { channelId: incident.channelId } : {}) };
   if (result.duplicate) return { ...publicReply(`Already started as ${incidentRef(incident)} in ${where}.`), ...reply };
   const platform = platformFor(context, incident);

@@ -1,4 +1,12 @@
+import type { ChatPlatform } from '../ports/chat-platform.js';
+
 const MAX_SLUG = 32;
+
+/** The incident's channel as the platform links it (Slack `<#C1>`), `#name` elsewhere, or null before it exists. */
+export function channelLink(platform: Pick<ChatPlatform, 'channelMention'> | undefined, incident: { channelId: string | null; channelName: string | null }): string | null {
+  if (!incident.channelId || !incident.channelName) return null;
+  return platform?.channelMention ? platform.channelMention(incident.channelId, incident.channelName) : `#${incident.channelName}`;
+}
 
 /** `Support bot obeys instructions hidden in PDFs` → `support-bot-obeys-instructions`: whole words, ≤ 32 chars. */
 export function channelSlug(title: string): string {

@@ -1,3 +1,4 @@
+import { channelLink } from './channel-name.js';
 import type { Command } from '../commands/types.js';
 import type { Actor, CoreContext } from '../context.js';
 import { ROLES, type RoleId, type Severity } from '../domain.js';
@@ -165,7 +166,7 @@ export async function declareFromCommand(context: CoreContext, actor: Actor, com
 /** What the declarer is told, whichever edge or form the declaration came from. */
 export function declaredReply(context: CoreContext, result: Awaited<ReturnType<typeof declareIncident>>): Reply {
   const { incident } = result;
-  const where = incident.channelName ? `#${incident.channelName}` : 'its channel';
+  const where = channelLink(context.platforms.get(incident.platform), incident) ?? 'its channel';
   const reply: Reply = { text: '', incidentId: incident.id, ...(incident.channelId ? { channelId: incident.channelId } : {}) };
   if (result.duplicate) return { ...reply, text: `Already declared as ${incidentRef(incident)} in ${where}.` };
   const playbook = context.playbooks.get(incident.playbookId);

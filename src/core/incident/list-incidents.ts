@@ -1,3 +1,4 @@
+import { channelLink } from './channel-name.js';
 import type { Actor, CoreContext } from '../context.js';
 import { SEVERITY_LABELS } from '../domain.js';
 import { privateReply, type Reply } from '../reply.js';
@@ -12,7 +13,8 @@ export async function listIncidents(context: CoreContext, actor: Actor): Promise
   const lines = incidents.map((incident) => {
     const visible = !incident.private || incident.declaredBy === actor.userId || incident.channelId === actor.channelId;
     const title = visible ? incident.title : '(private incident)';
-    const channel = visible && incident.channelName ? ` #${incident.channelName}` : '';
+    const link = visible ? channelLink(context.platforms.get(incident.platform), incident) : null;
+    const channel = link ? ` ${link}` : '';
     return `${incidentRef(incident)} ${SEVERITY_LABELS[incident.severity]} · ${STATE_LABELS[incident.state]} · ${formatDuration(now - incident.declaredAt.getTime())} old · ${title}${channel}`;
   });
   return privateReply([`${incidents.length} open incident${incidents.length === 1 ? '' : 's'}:`, ...lines].join('\n'));

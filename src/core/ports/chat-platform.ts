@@ -23,6 +23,8 @@ export interface ChatPlatform {
   uploadFile?(channelId: string, file: UploadedFile): Promise<void>;
   /** How a user is written in messages: Slack `<@U1>`, console `@alice`. */
   mention(userId: string): string;
+  /** How a channel is written so it links: Slack `<#C1>`; without it, `#name`. */
+  channelMention?(channelId: string, name: string): string;
 }
 
 export interface UploadedFile {

@@ -1,3 +1,4 @@
+import { channelLink } from '../incident/channel-name.js';
 import type { Actor, CoreContext } from '../context.js';
 import { ROLES } from '../domain.js';
 import { AppError } from '../errors.js';
@@ -68,7 +69,8 @@ export async function acknowledgePage(context: CoreContext, actor: Actor, incide
   const result = await acknowledge(context, actor, incidentId, pageId);
   const { incident, page } = result;
   const role = ROLES[page.role].name;
-  const where = incident.channelName ? ` Join #${incident.channelName}.` : '';
+  const link = channelLink(context.platforms.get(incident.platform), incident);
+  const where = link ? ` Join ${link}.` : '';
   if (result.already) {
     const who = page.acknowledgedBy === actor.userId ? 'You' : `@${page.acknowledgedBy ?? 'someone'}`;
     return privateReply(`${who} already acknowledged page ${page.id} (${role}, ${incidentRef(incident)}).${where}`);

@@ -1,10 +1,11 @@
+import { channelLink } from '../incident/channel-name.js';
 import type { Card } from '../cards/card.js';
 import { ROLES } from '../domain.js';
 import { incidentRef } from '../incident/header-card.js';
 import type { Incident, Page } from '../incident/incident.js';
 
 /** The page DM: who is paged for what, and the Acknowledge button (`page:ack`, value `<incidentId>:<pageId>`). */
-export function pageCard(incident: Incident, page: Page, platform: { mention(userId: string): string }): Card {
+export function pageCard(incident: Incident, page: Page, platform: { mention(userId: string): string; channelMention?(channelId: string, name: string): string }): Card {
   const role = ROLES[page.role];
   const escalated = page.step > 0 ? [`Escalated: nobody before you acknowledged (step ${page.step}).`] : [];
   return {
@@ -12,7 +13,7 @@ export function pageCard(incident: Incident, page: Page, platform: { mention(use
     sections: [
       { text: incident.title },
       { heading: 'Your role', text: `${role.name}: ${role.responsibleFor}.` },
-      { text: `Join ${incident.channelName ? `#${incident.channelName}` : 'the incident channel'} and acknowledge.` },
+      { text: `Join ${channelLink(platform, incident) ?? 'the incident channel'} and acknowledge.` },
     ],
     actions: [{ id: 'page:ack', label: 'Acknowledge', value: `${incident.id}:${page.id}`, style: 'primary' }],
     context: [

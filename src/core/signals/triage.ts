@@ -1,3 +1,4 @@
+import { channelLink } from '../incident/channel-name.js';
 import type { Actor, CoreContext } from '../context.js';
 import { ROLES } from '../domain.js';
 import { AppError, isAppError } from '../errors.js';
@@ -70,7 +71,7 @@ export async function declareAlert(context: CoreContext, actor: Actor, incidentI
   });
   const incident = (await publishIncident(context, incidentId))!;
   await refreshTriageCard(context, incidentId);
-  const where = incident.channelName ? `#${incident.channelName}` : 'its channel';
+  const where = channelLink(context.platforms.get(incident.platform), incident) ?? 'its channel';
   const lines = [`Declared ${incidentRef(incident)} (${incident.severity.toUpperCase()}) from the alert: ${where}.`];
   if (unstaffed.length) lines.push(`Nobody is on call for ${unstaffed.map((r) => ROLES[r].name).join(', ')}: \`/incident oncall <role> @person\`.`);
   return { ...publicReply(lines.join('\n')), incidentId, ...(incident.channelId ? { channelId: incident.channelId } : {}) };
