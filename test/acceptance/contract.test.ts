@@ -68,6 +68,13 @@ describe('/incident metrics with far-off periods', () => {
 });
 
 describe('refusals read as sentences', () => {
+  it('triaging an alert number that does not exist says there is no such incident', async () => {
+    const reply = await handleCommand(app.context, general, '/incident alert declare 99999');
+    expect(reply.text).toBe('there is no INC-99999; the number is on the triage card\nusage: /incident alert declare <incident-number> | alert dismiss <incident-number> [reason]');
+    const manual = await handleCommand(app.context, general, '/incident declare sev4 Typo in the eval dashboard');
+    expect((await handleCommand(app.context, general, `/incident alert dismiss ${manual.incidentId!}`)).text).toMatch(new RegExp(`^INC-${manual.incidentId!} did not come from an alert`));
+  });
+
   it('marking a false positive twice says so in words, not with the state id, and records one change', async () => {
     const declared = await handleCommand(app.context, general, '/incident declare sev3 Eval scores dropped overnight');
     const incident = (await app.context.store.incidents.get(declared.incidentId!))!;

@@ -50,6 +50,7 @@ export async function postPendingTriageCards(context: CoreContext): Promise<numb
 
 async function pendingAlert(context: CoreContext, incidentId: number) {
   const alert = await context.store.alerts.forIncident(incidentId);
+  if (!alert && !(await context.store.incidents.get(incidentId))) throw new AppError('not_found', `there is no INC-${incidentId}; the number is on the triage card`);
   if (!alert) throw new AppError('not_found', `INC-${incidentId} did not come from an alert; \`/incident list\` shows the open incidents`);
   return alert;
 }
