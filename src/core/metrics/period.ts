@@ -32,6 +32,9 @@ function isRealDate(text: string): boolean {
 export const FIRST_YEAR = 1970;
 export const LAST_YEAR = 2999;
 const YEARS_HINT = `give a period between ${FIRST_YEAR} and ${LAST_YEAR}`;
+/** A report lists every quarter it covers; past ten years that is noise, and slow. */
+export const MAX_PERIOD_YEARS = 10;
+export const SPAN_HINT = `a period spans at most ${MAX_PERIOD_YEARS} years; ask for several shorter ones`;
 const yearInRange = (text: string) => Number(text.slice(0, 4)) >= FIRST_YEAR && Number(text.slice(0, 4)) <= LAST_YEAR;
 
 export function parsePeriod(text: string): PeriodSpec | { error: string } {
@@ -46,6 +49,7 @@ export function parsePeriod(text: string): PeriodSpec | { error: string } {
     if (!isRealDate(from) || !isRealDate(to)) return { error: `"${text}" needs two real dates as YYYY-MM-DD..YYYY-MM-DD` };
     if (!yearInRange(from) || !yearInRange(to)) return { error: YEARS_HINT };
     if (to < from) return { error: `the range ends (${to}) before it starts (${from})` };
+    if (Number(to.slice(0, 4)) - Number(from.slice(0, 4)) > MAX_PERIOD_YEARS) return { error: SPAN_HINT };
     return { kind: 'range', from, to };
   }
   return { error: `"${text}" is not a period; use ${PERIOD_HINT}` };

@@ -4,7 +4,7 @@ import type { CoreContext } from '../../core/context.js';
 import { computeMetrics } from '../../core/metrics/compute-metrics.js';
 import { DEFINITIONS } from '../../core/metrics/definitions.js';
 import { MTTA_DEFINITION } from '../../core/metrics/mtta.js';
-import { FIRST_YEAR, LAST_YEAR, quarterOf, quarterStart, zonedTime } from '../../core/metrics/period.js';
+import { FIRST_YEAR, LAST_YEAR, MAX_PERIOD_YEARS, SPAN_HINT, quarterOf, quarterStart, zonedTime } from '../../core/metrics/period.js';
 import { wallClockExists } from '../../core/time/time-input.js';
 import { sendJson, type HttpServer, type RouteHandler } from '../server.js';
 import { eventJson, incidentJson } from './incident-json.js';
@@ -86,6 +86,10 @@ export function registerApiRoutes(http: HttpServer, context: CoreContext, option
       const period = span(url, context, { from: quarterStart(q.year, q.quarter, context.timeZone), to: now }, res);
       if (!period) return;
       const range = { from: period.from!, to: period.to! };
+      if (range.to.getTime() - range.from.getTime() > (MAX_PERIOD_YEARS * 365 + 3) * 86_400_000) {
+        sendJson(res, 400, { error: SPAN_HINT });
+        return;
+      }
       const metrics = await computeMetrics(context.store.metrics, range, context.timeZone);
       const mtta = options.mtta ? { mtta: await options.mtta(range) } : {};
       sendJson(res, 200, {
@@ -112,7 +116,7 @@ export function registerApiRoutes(http: HttpServer, context: CoreContext, option
         return;
       }
       const incidents = await context.store.metrics.listIncidents({ ...period, limit: Number(limitText) });
-      sendJson(res, 200, { incidents: incidents.map(incidentJson) });
+      sendJson(res, 200, incidents.map(incidentJson));
     }),
   );
 
