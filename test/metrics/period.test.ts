@@ -18,6 +18,8 @@ describe('periods in the bot\'s time zone', () => {
     expect(parsePeriod('2026-10-01..2026-10-31')).toEqual({ kind: 'range', from: '2026-10-01', to: '2026-10-31' });
     expect(parsePeriod('2026-02-30..2026-03-01')).toEqual({ error: '"2026-02-30..2026-03-01" needs two real dates as YYYY-MM-DD..YYYY-MM-DD' });
     expect(parsePeriod('yesterday')).toMatchObject({ error: expect.stringContaining('use last-week, this-week, this-quarter') });
+    expect(parsePeriod('2010-01-01..2026-12-31')).toEqual({ error: 'a period spans at most 10 years; ask for several shorter ones' });
+    expect(parsePeriod('2016-01-01..2026-12-31')).toMatchObject({ kind: 'range' });
   });
 
   it('starts weeks on Monday at local midnight, across a clock change', () => {
