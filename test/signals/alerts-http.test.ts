@@ -144,6 +144,14 @@ describe('POST /hooks/alerts with the generic body', () => {
     expect(new Set(ids).size).toBe(2);
   });
 
+  it('reads null as "not given" and a number as the severity', async () => {
+    const response = await bot.post('/hooks/alerts', { title: 'Drift monitor PSI 0.4 on churn model', description: null, severity: 2, playbook: null, model: null, detected_at: null, dedup_key: 'psi-null-check', source: null, status: null });
+    expect(response.status).toBe(200);
+    const incidentId = (response.body.alerts as { incident_id: number }[])[0]!.incident_id;
+    const incident = (await store().incidents.get(incidentId))!;
+    expect(incident).toMatchObject({ severity: 'sev2', description: '', playbookId: 'model-drift', state: 'declared' });
+  });
+
   it('answers 400 naming the field for a bad body', async () => {
     const before = await countIncidents();
     const cases: [unknown, RegExp][] = [

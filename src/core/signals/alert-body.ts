@@ -31,16 +31,19 @@ export const alertmanagerBody = z.object({
   alerts: z.array(alertmanagerAlert).min(1, 'at least one alert').max(1000, 'at most 1,000 alerts per request'),
 });
 
+/** Senders often write `null` for "not given"; it means the same as leaving the field out. */
+const orNull = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === null ? undefined : value), schema.optional());
+
 export const genericBody = z.object({
   title: z.string().trim().min(3, 'a title of at least 3 characters').max(150, 'a title of at most 150 characters'),
-  description: z.string().max(4000).optional(),
-  severity: z.string().optional(),
-  playbook: z.string().optional(),
-  model: z.string().max(200).optional(),
-  detected_at: time.optional(),
-  source: z.string().trim().min(1).max(100).default('generic'),
-  dedup_key: z.string().min(1).max(255).optional(),
-  status: status.default('firing'),
+  description: orNull(z.string().max(4000)),
+  severity: orNull(z.union([z.string(), z.number().int().transform(String)])),
+  playbook: orNull(z.string()),
+  model: orNull(z.string().max(200)),
+  detected_at: orNull(time),
+  source: z.preprocess((value) => (value === null ? undefined : value), z.string().trim().min(1).max(100).default('generic')),
+  dedup_key: orNull(z.string().min(1).max(255)),
+  status: z.preprocess((value) => (value === null ? undefined : value), status.default('firing')),
 });
 
 const SEVERITY_WORDS: Record<string, Severity> = {
