@@ -46,6 +46,8 @@ describe('parseCommand: declare', () => {
     ['declare sev1 Title detected=2026-11-25T10:00', /no UTC offset/],
     ['declare sev1 Title owner=@bob', /unknown option owner=/],
     ['declare sev1 Title private=maybe', /private= takes yes or no/],
+    ['declare sev1 Title private=', /private= takes yes or no/],
+    ['declare sev1 Title started=', /started=.*not a time/],
     [`declare ${'x'.repeat(151)}`, /150/],
   ])('refuses %s with a reason and the usage line', (text, reason) => {
     const refused = error(text);

@@ -5,7 +5,7 @@ export function splitOptions(text: string, keys: readonly string[]): { rest: str
   const options = new Map<string, string>();
   const unknown: string[] = [];
   const repeated: string[] = [];
-  const pattern = /(?:^|\s)([a-z][a-z_-]*)=("([^"]*)"|\S+)/gi;
+  const pattern = /(?:^|\s)([a-z][a-z_-]*)=("([^"]*)"|\S*)/gi;
   const rest = text
     .replace(pattern, (whole, key: string, raw: string, quoted: string | undefined) => {
       const name = key.toLowerCase();
