@@ -83,6 +83,8 @@ describe('a console session from declaration to close', () => {
 
   it('switches user and channel, and lists channels', async () => {
     expect(await type('/join general')).toContain('* joined #general');
+    expect(await type('/join nowhere')).toMatch(/^no channel #nowhere; channels: #general, #inc-/);
+    expect(session.channel).toBe('general');
     expect(await type('/channels')).toMatch(/#general \(here\)\n#inc-20261125-support-bot-obeys-instructions/);
     expect(await type('/as')).toContain('usage: /as <name>');
     expect(await type('/incident triage')).toContain("works in an incident's channel");
@@ -110,5 +112,20 @@ describe('npm start with no environment', () => {
     expect(output).toContain('Step 2 ticked');
     expect(output).toContain('State: Declared');
     expect(code).toBe(0);
+
+    // After a restart the incident's channel is still there to join, and its state came back.
+    const channel = /\* moved to #(inc-\S+)/.exec(output)![1]!;
+    const again = spawn(join(root, 'node_modules/.bin/tsx'), ['src/main.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: '0', CONSOLE_USER: 'bo' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let second = '';
+    again.stdout.on('data', (chunk: Buffer) => (second += chunk.toString()));
+    again.stderr.on('data', (chunk: Buffer) => (second += chunk.toString()));
+    again.stdin.write(`/join ${channel}\n/incident triage\n/quit\n`);
+    expect(await new Promise<number | null>((resolve) => again.on('exit', resolve))).toBe(0);
+    expect(second).toContain(`* joined #${channel}`);
+    expect(second).toContain(`[#${channel}] bot: Triaged.`);
   }, 60_000);
 });

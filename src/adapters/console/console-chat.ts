@@ -43,6 +43,11 @@ export class ConsoleChat implements ChatPlatform {
     return [...this.channels.keys()];
   }
 
+  /** Brings back an incident's channel after a restart, without announcing it as new. */
+  restoreChannel(id: string, isPrivate: boolean): void {
+    if (!this.channels.has(id)) this.channels.set(id, { id, private: isPrivate, topic: '', members: new Set() });
+  }
+
   hasChannel(id: string): boolean {
     return this.channels.has(id);
   }

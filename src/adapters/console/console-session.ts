@@ -60,11 +60,22 @@ export class ConsoleSession {
       }
       case '/join': {
         const channel = argument.replace(/^#/, '');
-        if (!channel) this.out(`usage: /join <channel>; channels: ${this.chat.channelNames().map((c) => `#${c}`).join(', ')}`);
-        else {
-          this.channel = channel;
-          this.out(`* joined #${channel}`);
+        const known = () => this.chat.channelNames().map((c) => `#${c}`).join(', ');
+        if (!channel) {
+          this.out(`usage: /join <channel>; channels: ${known()}`);
+          return true;
         }
+        if (!this.chat.hasChannel(channel)) {
+          // Channels live in memory; an incident's channel from before a restart is in the database.
+          const incident = await this.context.store.incidents.findByChannel(this.chat.name, channel);
+          if (!incident) {
+            this.out(`no channel #${channel}; channels: ${known()} (\`/incident list\` shows open incidents)`);
+            return true;
+          }
+          this.chat.restoreChannel(channel, incident.private);
+        }
+        this.channel = channel;
+        this.out(`* joined #${channel}`);
         return true;
       }
       case '/channels':
