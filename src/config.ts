@@ -19,7 +19,7 @@ export const configSchema = z
   .object({
     DATABASE_URL: z.preprocess(emptyAsUndefined, z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional()),
     DATA_DIR: z.string().min(1).default('./.data'),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PORT: z.coerce.number({ error: 'a port number from 0 to 65535' }).int('a whole port number').min(0, 'a port number from 0 to 65535').max(65535, 'a port number from 0 to 65535').default(3000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     BOT_TIMEZONE: z.string().refine(isTimeZone, 'an IANA time zone name such as Europe/Berlin').default('UTC'),
     API_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, 'at least 16 characters').optional()),
@@ -48,7 +48,7 @@ export const configSchema = z
           return parsed;
         }),
     ),
-    PAGING_POLL_SECONDS: z.coerce.number().min(0.1).max(300).default(5),
+    PAGING_POLL_SECONDS: z.coerce.number({ error: 'a number of seconds from 0.1 to 300' }).min(0.1, 'a number of seconds from 0.1 to 300').max(300, 'a number of seconds from 0.1 to 300').default(5),
     CHAT: z.enum(['auto', 'console', 'slack', 'teams', 'none']).default('auto'),
     CONSOLE_USER: z.string().regex(/^[\w.-]+$/, 'a user name of letters, digits, dots or hyphens').optional(),
     SLACK_BOT_TOKEN: z.preprocess(emptyAsUndefined, z.string().startsWith('xoxb-', 'a bot token starting xoxb-').optional()),
@@ -93,7 +93,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const problems = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? 'environment');
     const shown = name in env && !/TOKEN|SECRET|PASSWORD|ROUTING_KEY|DATABASE_URL/.test(name) ? ` (got "${env[name]}")` : '';
-    return `${name}: expected ${issue.message}${shown}`;
+    return `${name}: expected ${issue.message.replace(/^Invalid (input|option): expected /, "")}${shown}`;
   });
   throw new ConfigError(problems);
 }
