@@ -140,6 +140,10 @@ describe('clicks and commands in an incident channel', () => {
     expect(h.fake.channels.get(channel)!.members.has('UMIA')).toBe(true);
     expect(assign.replies[0]).toMatchObject({ response_type: 'in_channel', text: '<@UMIA> is now ML Engineer.' });
     expect(h.fake.messagesIn('DUMIA').length).toBeGreaterThan(0);
+    // One person already inside does not keep the others out (Slack fails the whole call without force).
+    await h.slack.platform.addMembers(channel, ['UMIA', 'UKIM']);
+    expect(h.fake.channels.get(channel)!.members.has('UKIM')).toBe(true);
+    expect(h.fake.callsTo('conversations.invite').at(-1)!.args.force).toBe(true);
 
     const dmsBefore = h.fake.messagesIn('DUSAM').length;
     const page = await inChannel('page security');

@@ -222,9 +222,12 @@ export class FakeSlack {
         const users = String(args.users ?? '').split(',').filter(Boolean);
         if (users.length === 0) return { ok: false, error: 'no_user' };
         if (users.includes(BOT_USER)) return { ok: false, error: 'cant_invite_self' };
-        if (users.every((u) => channel.members.has(u))) return { ok: false, error: 'already_in_channel' };
+        // As Slack: one member already inside fails the whole call, unless force=true invites the rest.
+        const already = users.filter((u) => channel.members.has(u));
+        const force = args.force === true || args.force === 'true';
+        if (already.length > 0 && (!force || already.length === users.length)) return { ok: false, error: 'already_in_channel' };
         for (const user of users) channel.members.add(user);
-        return { ok: true, channel: { id: channel.id } };
+        return { ok: true, channel: { id: channel.id }, ...(already.length ? { errors: already.map((user) => ({ user, ok: false, error: 'already_in_channel' })) } : {}) };
       }
       case 'conversations.setTopic': {
         if (!channel) return { ok: false, error: 'channel_not_found' };

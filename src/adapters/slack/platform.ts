@@ -52,7 +52,8 @@ export class SlackPlatform implements ChatPlatform {
     if (users.length === 0) return;
     await this.call('conversations.invite', async () => {
       try {
-        await this.client.conversations.invite({ channel: channelId, users: users.join(',') });
+        // force: one person already inside must not keep the others out.
+        await this.client.conversations.invite({ channel: channelId, users: users.join(','), force: true });
       } catch (error) {
         if (slackErrorCode(error) !== 'already_in_channel') throw error;
       }
