@@ -113,6 +113,14 @@ describe('ticking', () => {
     const kinds = (await harness.core.context.store.events.forIncident(incident.id)).map((e) => e.kind);
     expect(kinds.filter((k) => k === 'step_ticked' || k === 'step_unticked')).toEqual(['step_ticked', 'step_unticked']);
     expect((await run('tick 99')).text).toMatch(/no step 99; steps are numbered 1 to \d+/);
+    expect((await run('step 99')).text).toMatch(/no step 99; steps are numbered 1 to \d+/);
+    const playbookStep = harness.core.context.playbooks.get('model-drift')!.steps[0]!;
+    const shown = (await run('step 1')).text;
+    expect(shown.split('\n')[0]).toBe(`Step 1 (Immediate actions, ML Engineer): ${playbookStep.title}`);
+    expect(shown).toContain(playbookStep.detail!.trim());
+    expect(shown).toContain('Not done yet: `/incident tick 1` when it is.');
+    await run('tick 1', 'bo');
+    expect((await run('step 1')).text).toMatch(/Ticked by @bo at 2026-11-2\d \d\d:\d\d UTC\.$/);
   });
 
   it('loses no tick when many people tick at once', async () => {

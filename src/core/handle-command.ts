@@ -1,4 +1,5 @@
 import { completeStep } from './checklist/complete-step.js';
+import { showStep } from './checklist/show-step.js';
 import { helpText, isParseError, parseCommand, usageLine, findCommand } from './commands/parse-command.js';
 import type { Command } from './commands/types.js';
 import type { Actor, CoreContext } from './context.js';
@@ -63,6 +64,8 @@ async function runIncidentCommand(context: CoreContext, actor: Actor, command: I
       return showTimeline(context, incidentId, platform);
     case 'tick':
       return completeStep(context, actor, incidentId, command.step, command.done);
+    case 'step':
+      return showStep(context, incidentId, command.step, platform);
     case 'playbook':
       return changePlaybook(context, actor, incidentId, command.playbookId);
     case 'action-add':

@@ -293,6 +293,18 @@ export const COMMANDS: readonly CommandSpec[] = [
   { name: 'tick', usage: 'tick <step-number>', summary: 'tick a checklist step', scope: 'incident', parse: tickCommand(true) },
   { name: 'untick', usage: 'untick <step-number>', summary: 'untick a checklist step', scope: 'incident', parse: tickCommand(false) },
   {
+    name: 'step',
+    usage: 'step <step-number>',
+    summary: 'how to do a checklist step: its full text, owner and who ticked it',
+    scope: 'incident',
+    parse(args) {
+      const tokens = words(args);
+      if (tokens.length !== 1) return { error: 'give one step number, e.g. 3' };
+      const step = parseStepNumber(tokens[0], 'step');
+      return typeof step === 'number' ? { kind: 'step', step } : step;
+    },
+  },
+  {
     name: 'playbook',
     usage: 'playbook <playbook-id>|none',
     summary: 'change the incident\'s playbook',

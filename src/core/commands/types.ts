@@ -29,6 +29,7 @@ export type Command =
   | { kind: 'false-positive'; reason?: string }
   | { kind: 'timeline' }
   | { kind: 'tick'; step: number; done: boolean }
+  | { kind: 'step'; step: number }
   | { kind: 'playbook'; playbookId: string | null }
   | { kind: 'action-add'; text: string; owner: UserId; due: string }
   | { kind: 'actions'; filter: 'all' | 'mine' | 'overdue' }
