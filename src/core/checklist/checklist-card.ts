@@ -70,6 +70,6 @@ export function buildChecklistCards(input: {
   return pages.map((checklist, index) => ({
     title: `${playbook.name} checklist · ${incidentRef(incident)}${pages.length > 1 ? ` (${index + 1}/${pages.length})` : ''}`,
     checklist,
-    context: [`${done} of ${steps.length} steps done. Tick with a click or \`/incident tick <number>\`.`],
+    context: [`${done} of ${steps.length} steps done. Tick with a click or \`/incident tick <number>\`; \`/incident step <number>\` shows how.`],
   }));
 }
