@@ -1,20 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { describe, expect, it } from 'vitest';
 import { GENERAL } from '../support/fake-slack.js';
-import { startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
+import { useSlackHarness } from '../support/slack-harness.js';
 import { triggerId, viewSubmission } from '../support/slack-requests.js';
 
-let database: TestDatabase;
-let h: SlackHarness;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  h = await startSlackHarness(database);
-});
-afterAll(async () => {
-  await h?.close();
-  await database?.close();
-});
+const h = useSlackHarness();
 
 interface ViewJson {
   callback_id: string;

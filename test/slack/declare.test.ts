@@ -1,19 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { describe, expect, it } from 'vitest';
 import { BOT_USER, GENERAL } from '../support/fake-slack.js';
-import { startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
+import { useSlackHarness } from '../support/slack-harness.js';
 
-let database: TestDatabase;
-let h: SlackHarness;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  h = await startSlackHarness(database);
-});
-afterAll(async () => {
-  await h?.close();
-  await database?.close();
-});
+const h = useSlackHarness();
 
 const CHANNEL = 'inc-20261125-support-bot-obeys-instructions';
 

@@ -1,24 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
+import { describe, expect, it } from 'vitest';
+import { useSlackHarness } from '../support/slack-harness.js';
 import { interactionBody, postSigned } from '../support/slack-requests.js';
 import { checkboxBlocks, incidentMessages } from './support.js';
 
 /** Payloads in the shape Slack sends them (test/fixtures/slack), with ids of this run filled in. */
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/slack/${name}`, import.meta.url), 'utf8');
 
-let database: TestDatabase;
-let h: SlackHarness;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  h = await startSlackHarness(database);
-});
-afterAll(async () => {
-  await h?.close();
-  await database?.close();
-});
+const h = useSlackHarness();
 
 async function send(body: string): Promise<number> {
   const response = await postSigned(h.eventsUrl, body);

@@ -1,19 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useSlackHarness } from '../support/slack-harness.js';
 import { button, buttonIds, incidentMessages, tickedValues, toggle } from './support.js';
 
-let database: TestDatabase;
-let h: SlackHarness;
+const h = useSlackHarness();
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  h = await startSlackHarness(database);
   await h.command('oncall security <@USAM>');
-});
-afterAll(async () => {
-  await h?.close();
-  await database?.close();
 });
 
 async function declare(text: string) {

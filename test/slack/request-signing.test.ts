@@ -1,18 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
+import { describe, expect, it } from 'vitest';
+import { useSlackHarness } from '../support/slack-harness.js';
 
-let database: TestDatabase;
-let h: SlackHarness;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  h = await startSlackHarness(database);
-});
-afterAll(async () => {
-  await h?.close();
-  await database?.close();
-});
+const h = useSlackHarness();
 
 const DECLARE = 'declare sev1 Model leaks its system prompt';
 

@@ -1,21 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { describe, expect, it } from 'vitest';
 import { GENERAL } from '../support/fake-slack.js';
-import { startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
+import { useSlackHarness } from '../support/slack-harness.js';
 import { blockActions } from '../support/slack-requests.js';
 import { incidentMessages, toggle } from './support.js';
 
-let database: TestDatabase;
-let h: SlackHarness;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  h = await startSlackHarness(database, { socketMode: true });
-});
-afterAll(async () => {
-  await h?.close();
-  await database?.close();
-});
+const h = useSlackHarness({ socketMode: true });
 
 describe('Socket Mode', () => {
   it('connects with the app token through SLACK_API_URL and serves no HTTP events endpoint', async () => {

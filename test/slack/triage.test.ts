@@ -1,23 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useSlackHarness } from '../support/slack-harness.js';
 import { button, buttonIds, incidentMessages } from './support.js';
 
-let database: TestDatabase;
-let h: SlackHarness;
 const TRIAGE = 'C0TRIAGE';
 const ALERTS_TOKEN = 'alerts-token-0123456789';
 const generic = JSON.parse(readFileSync(new URL('../fixtures/alerts/generic-firing.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 
-beforeAll(async () => {
-  database = await createTestDatabase();
-  h = await startSlackHarness(database, { env: { TRIAGE_CHANNEL: TRIAGE, ALERTS_TOKEN: ALERTS_TOKEN } });
+const h = useSlackHarness({ env: { TRIAGE_CHANNEL: TRIAGE, ALERTS_TOKEN: ALERTS_TOKEN } });
+
+beforeAll(() => {
   h.fake.addChannel(TRIAGE, 'ai-alerts');
-});
-afterAll(async () => {
-  await h?.close();
-  await database?.close();
 });
 
 async function alert(body: Record<string, unknown>): Promise<number> {

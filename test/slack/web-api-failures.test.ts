@@ -1,21 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { resumeUnfinishedIncidents } from '../../src/core/incident/resume-incidents.js';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
+import { useSlackHarness } from '../support/slack-harness.js';
 import { incidentMessages } from './support.js';
 
-let database: TestDatabase;
-let h: SlackHarness;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  h = await startSlackHarness(database);
-});
+const h = useSlackHarness();
 beforeEach(() => h.fake.clearFailures());
-afterAll(async () => {
-  await h?.close();
-  await database?.close();
-});
 
 async function incidentFrom(reply: Record<string, unknown> | undefined) {
   const id = Number(/INC-(\d+)/.exec(String(reply?.text))?.[1]);

@@ -1,3 +1,5 @@
+import { afterAll, beforeAll } from 'vitest';
+import { createTestDatabase, type TestDatabase } from './database.js';
 import { createApp, type App } from '../../src/app.js';
 import { startSlack, type SlackEdge } from '../../src/adapters/slack/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -111,4 +113,27 @@ export async function startSlackHarness(
       await fake.close();
     },
   };
+}
+
+/**
+ * One migrated test database and one Slack harness per test file, started before its tests and
+ * stopped after. The returned object stands in for the harness once it is running.
+ */
+export function useSlackHarness(options: Parameters<typeof startSlackHarness>[1] = {}): SlackHarness {
+  let database: TestDatabase | undefined;
+  let harness: SlackHarness | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    harness = await startSlackHarness(database, options);
+  });
+  afterAll(async () => {
+    await harness?.close();
+    await database?.close();
+  });
+  return new Proxy({} as SlackHarness, {
+    get(_target, property) {
+      if (!harness) throw new Error('the Slack harness is used outside a test');
+      return Reflect.get(harness, property, harness);
+    },
+  });
 }
