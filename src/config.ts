@@ -105,3 +105,8 @@ export function chatEdge(config: Config): 'console' | 'slack' | 'teams' | 'none'
   if (config.TEAMS_APP_ID !== undefined && config.TEAMS_APP_PASSWORD) return 'teams';
   return 'console';
 }
+
+/** The configuration of this process, for entry points (the bot, the CLIs). */
+export function configFromEnvironment(): Config {
+  return loadConfig(process.env);
+}

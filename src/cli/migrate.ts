@@ -1,9 +1,9 @@
 import { migrationsDirectory, openConfiguredDatabase } from '../app.js';
-import { loadConfig } from '../config.js';
+import { configFromEnvironment } from '../config.js';
 import { migrate } from '../db/migrate.js';
 
 /** `npm run migrate`: applies pending migrations to DATABASE_URL, or to the embedded database under DATA_DIR. */
-const config = loadConfig(process.env);
+const config = configFromEnvironment();
 const database = await openConfiguredDatabase(config);
 try {
   const applied = await migrate(database.db, migrationsDirectory());
