@@ -26,6 +26,10 @@ describe('declaring', () => {
   it('uses the playbook default severity and privacy unless the user says otherwise', async () => {
     const leak = await declare('Chatbot shows other customers\' invoices');
     expect(leak.incident).toMatchObject({ playbookId: 'data-leakage', private: true, severity: harness.core.context.playbooks.get('data-leakage')!.default_severity });
+    const status = await leak.run('status');
+    expect(status.card?.sections?.find((s) => s.heading === 'Deadlines')?.text).toContain(
+      'GDPR Art. 33, 72 hours): by 2026-11-28 09:00 UTC, if we are the controller and personal data was exposed, unless the breach is unlikely to result in a risk to the rights and freedoms of natural persons (document that decision)\n',
+    );
     const open = await declare('sev4 Chatbot shows another user\'s invoice private=no');
     expect(open.incident).toMatchObject({ playbookId: 'data-leakage', private: false, severity: 'sev4' });
   });

@@ -24,6 +24,12 @@ const NEXT_STATE_BUTTONS: Record<Incident['state'], CardAction[]> = {
   false_positive: [],
 };
 
+/** The first sentence of a deadline's condition, to read after "if": the rest stays in the playbook. */
+function condition(appliesWhen: string): string {
+  const first = appliesWhen.trim().split(/(?<=\.)\s+/)[0] ?? '';
+  return `${first.charAt(0).toLowerCase()}${first.slice(1)}`.replace(/\.$/, '');
+}
+
 export function incidentRef(incident: Pick<Incident, 'id'>): string {
   return `INC-${incident.id}`;
 }
@@ -55,7 +61,7 @@ export function buildHeaderCard({ incident, playbook, roles, mention, timeZone }
     sections.push({
       heading: 'Deadlines',
       text: playbook.deadlines
-        .map((d) => `${d.title}: by ${formatTime(deadlineTime(incident, d), timeZone)}${d.applies_when ? ` (if ${d.applies_when})` : ''}`)
+        .map((d) => `${d.title}: by ${formatTime(deadlineTime(incident, d), timeZone)}${d.applies_when ? `, if ${condition(d.applies_when)}` : ''}`)
         .join('\n'),
     });
   }
