@@ -39,7 +39,17 @@ describe('alerts waiting for triage in Slack', () => {
     const incidentId = await alert({ ...generic, title: 'Toxicity classifier spike on the chat model', dedup_key: 'tox-1', playbook: 'model-safety-violation' });
     const card = h.fake.messagesIn(TRIAGE).at(-1)!;
     await h.act(card, button(card, 'triage:dismiss'), { user: 'UALICE' });
+    // The click asks why before anything changes.
+    expect((await h.app.context.store.incidents.get(incidentId))!.state).toBe('declared');
+    const form = h.fake.callsTo('views.open').at(-1)!.args.view as { callback_id: string; private_metadata: string };
+    expect(form.callback_id).toBe('dismiss');
+    await h.submit({
+      id: [...h.fake.views.keys()].at(-1)!,
+      callback_id: 'dismiss',
+      private_metadata: form.private_metadata,
+      values: { reason: { value: { type: 'plain_text_input', value: 'synthetic traffic from the nightly load test' } } },
+    });
     const incident = (await h.app.context.store.incidents.get(incidentId))!;
-    expect(incident).toMatchObject({ state: 'false_positive', channelId: null });
+    expect(incident).toMatchObject({ state: 'false_positive', channelId: null, falsePositiveReason: 'synthetic traffic from the nightly load test' });
   });
 });

@@ -23,6 +23,7 @@ export const VIEW = {
   declare: 'declare',
   severity: 'severity',
   assign: 'assign',
+  dismiss: 'dismiss',
 } as const;
 
 export function stepsActionId(groupId: string, chunk: number): string {

@@ -117,6 +117,28 @@ export function severityModal(current: Severity | undefined, metadata: ViewMetad
   };
 }
 
+/** "Not a real incident": why, so the false-positive rate can be read later, not only counted. */
+export function dismissModal(metadata: ViewMetadata): ModalView {
+  return {
+    type: 'modal',
+    callback_id: VIEW.dismiss,
+    private_metadata: encodeMetadata(metadata),
+    title: plain('Not a real incident'),
+    submit: plain('Dismiss alert'),
+    close: plain('Cancel'),
+    blocks: [
+      {
+        type: 'input',
+        block_id: 'reason',
+        optional: true,
+        label: plain('Why is it not real?'),
+        hint: plain('For example: load-test traffic, a known benign pattern, a monitor misconfigured.'),
+        element: { type: 'plain_text_input', action_id: 'value', max_length: 500 },
+      },
+    ],
+  };
+}
+
 export function assignModal(metadata: ViewMetadata): ModalView {
   return {
     type: 'modal',

@@ -5,7 +5,7 @@ import { handleCardClick, type CardClick } from '../../../core/handle-action.js'
 import { isSeverity } from '../../../core/domain.js';
 import { matchPlaybook } from '../../../core/playbook/match-playbook.js';
 import { ACTION, decodeMetadata, incidentIdOf } from '../ids.js';
-import { assignModal, declareModal, severityModal } from '../modals.js';
+import { assignModal, declareModal, dismissModal, severityModal } from '../modals.js';
 import { responseFor, type ListenerDeps } from './deps.js';
 
 function actorOf(deps: ListenerDeps, body: BlockAction): Actor {
@@ -71,7 +71,14 @@ export function registerActions(app: App, deps: ListenerDeps): void {
 
   app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION.triageDismiss }, async ({ ack, body, action, respond }) => {
     await ack();
-    await click(body, [{ action: 'triage-dismiss', value: action.value ?? '' }], respond);
+    const incidentId = /^\d+$/.test(action.value ?? '') ? Number(action.value) : undefined;
+    await deps.run(
+      'open dismiss',
+      async () => {
+        await deps.client.views.open({ trigger_id: body.trigger_id, view: dismissModal({ channelId: body.channel?.id ?? '', ...(incidentId ? { incidentId } : {}) }) });
+      },
+      (reply) => respond(responseFor(reply)),
+    );
   });
 
   app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION.severity }, async ({ ack, body, action, respond }) => {

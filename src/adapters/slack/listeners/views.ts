@@ -82,6 +82,17 @@ export function registerViews(app: App, deps: ListenerDeps): void {
     }, tell, channelId);
   });
 
+  app.view(VIEW.dismiss, async ({ ack, body, view }) => {
+    await ack();
+    const { channelId, incidentId } = decodeMetadata(view.private_metadata);
+    const reason = valueOf(view.state.values, 'reason')?.trim();
+    const actor: Actor = { platform: deps.platform.name, userId: body.user.id, channelId };
+    const tell = (reply: Parameters<typeof replyInChannel>[3]) => replyInChannel(deps, channelId, body.user.id, reply);
+    await deps.run('dismiss alert', async () => {
+      await tell(await handleCardClick(deps.context, actor, { action: 'triage-dismiss', value: String(incidentId ?? ''), ...(reason ? { reason } : {}) }));
+    }, tell, channelId);
+  });
+
   app.view(VIEW.assign, async ({ ack, body, view }) => {
     await ack();
     const { channelId, incidentId } = decodeMetadata(view.private_metadata);
