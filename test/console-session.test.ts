@@ -92,20 +92,26 @@ describe('a console session from declaration to close', () => {
   });
 });
 
+/** Runs the real entry point with no environment but DATA_DIR, types `lines`, and returns what it printed. */
+async function runBot(dataDir: string, user: string, lines: string[]): Promise<{ code: number | null; output: string }> {
+  const root = projectRoot();
+  const child = spawn(join(root, 'node_modules/.bin/tsx'), ['src/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: '0', CONSOLE_USER: user },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdin.write(`${lines.join('\n')}\n`);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, output };
+}
+
 describe('npm start with no environment', () => {
   it('opens the console on the embedded database and runs typed commands', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'bot-data-'));
-    const root = projectRoot();
-    const child = spawn(join(root, 'node_modules/.bin/tsx'), ['src/main.ts'], {
-      cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: '0', CONSOLE_USER: 'ana' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stdin.write('/incident declare sev2 Recommender drift after the catalogue change\n/incident tick 2\n/incident status\n/quit\n');
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const { code, output } = await runBot(dataDir, 'ana', ['/incident declare sev2 Recommender drift after the catalogue change', '/incident tick 2', '/incident status', '/quit']);
     expect(output).toContain('You are @ana in #general');
     expect(output).toContain('#inc-');
     expect(output).toMatch(/Declared INC-1 \(SEV2\)/);
@@ -115,17 +121,9 @@ describe('npm start with no environment', () => {
 
     // After a restart the incident's channel is still there to join, and its state came back.
     const channel = /\* moved to #(inc-\S+)/.exec(output)![1]!;
-    const again = spawn(join(root, 'node_modules/.bin/tsx'), ['src/main.ts'], {
-      cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, PORT: '0', CONSOLE_USER: 'bo' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let second = '';
-    again.stdout.on('data', (chunk: Buffer) => (second += chunk.toString()));
-    again.stderr.on('data', (chunk: Buffer) => (second += chunk.toString()));
-    again.stdin.write(`/join ${channel}\n/incident triage\n/quit\n`);
-    expect(await new Promise<number | null>((resolve) => again.on('exit', resolve))).toBe(0);
-    expect(second).toContain(`* joined #${channel}`);
-    expect(second).toContain(`[#${channel}] bot: Triaged.`);
+    const second = await runBot(dataDir, 'bo', [`/join ${channel}`, '/incident triage', '/quit']);
+    expect(second.code).toBe(0);
+    expect(second.output).toContain(`* joined #${channel}`);
+    expect(second.output).toContain(`[#${channel}] bot: Triaged.`);
   }, 60_000);
 });
