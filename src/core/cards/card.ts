@@ -32,12 +32,22 @@ export interface CardAction {
   style?: 'primary' | 'danger';
 }
 
+/**
+ * What a person fills in before an action runs (Slack shows a modal; Teams inputs in the card): a
+ * choice among options, a person, or free text. The action's click carries each value under its id.
+ */
+export type CardInput =
+  | { kind: 'choice'; id: string; label: string; options: { value: string; label: string }[]; initial?: string }
+  | { kind: 'person'; id: string; label: string }
+  | { kind: 'text'; id: string; label: string; placeholder?: string; multiline?: boolean; maxLength?: number; required?: boolean };
+
 export interface Card {
   title: string;
   subtitle?: string;
   fields?: CardField[];
   sections?: { heading?: string; text: string }[];
   checklist?: ChecklistGroup[];
+  inputs?: CardInput[];
   actions?: CardAction[];
   context?: string[];
 }

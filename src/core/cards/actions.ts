@@ -1,0 +1,28 @@
+/**
+ * The one set of card action ids. Card builders put them on buttons and checklists; every edge
+ * sends them back unchanged with the value the card carried, and `decodeCardClick` turns the pair
+ * into the core's `CardClick`. No edge names an action of its own.
+ */
+export const CARD_ACTION = {
+  /** A checklist step; value `<incidentId>:<step>`. */
+  step: 'step',
+  /** The header's next-state button; value `<incidentId>:<state>`. */
+  state: 'state',
+  /** Opens the severity choice; value `<incidentId>:<current severity>`. */
+  severity: 'severity',
+  /** Opens the role assignment; value `<incidentId>:assign`. */
+  assign: 'assign',
+  /** The page's Acknowledge button; value `<incidentId>:<pageId>`. */
+  pageAck: 'page:ack',
+  /** The triage card's buttons; value `<incidentId>`. */
+  triageDeclare: 'triage:declare',
+  triageDismiss: 'triage:dismiss',
+} as const;
+
+export type CardActionId = (typeof CARD_ACTION)[keyof typeof CARD_ACTION];
+
+const ACTION_IDS: readonly string[] = Object.values(CARD_ACTION);
+
+export function isCardActionId(id: string): id is CardActionId {
+  return ACTION_IDS.includes(id);
+}
