@@ -1,18 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { chatEdge, type Config } from './config.js';
+import { chatEdges, destinations, type Config } from './config.js';
 import type { CoreContext } from './core/context.js';
 import { loadPlaybooks } from './core/playbook/load-playbooks.js';
 import { loadScenarios } from './core/exercise/scenario-catalog.js';
-import type { ChatPlatform } from './core/ports/chat-platform.js';
+import type { ChatPlatform, Destination } from './core/ports/chat-platform.js';
 import { resumeUnfinishedIncidents } from './core/incident/resume-incidents.js';
 import { systemClock, type Clock } from './core/time/time-input.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { KyselyStore } from './db/store.js';
 import { registerApiRoutes } from './http/api/routes.js';
-import { HttpServer } from './http/server.js';
+import { HttpServer, sendJson } from './http/server.js';
 import { registerAlertsRoute } from './http/alerts-route.js';
 import { buildPagers } from './adapters/pager/build-pagers.js';
 import { timeToAcknowledge } from './core/metrics/mtta.js';
@@ -43,6 +43,9 @@ export interface AppOptions {
   database?: DatabaseHandle;
 }
 
+/** Where the Bot Framework posts Teams activities (the bot's messaging endpoint). */
+export const TEAMS_MESSAGES_PATH = '/api/messages';
+
 export function migrationsDirectory(): string {
   return join(projectRoot(), 'migrations');
 }
@@ -54,6 +57,13 @@ export function playbooksDirectory(config: Pick<Config, 'PLAYBOOKS_DIR'>): strin
 /** Tabletop exercise scenarios sit beside the playbooks; the playbook loader reads only `*.yaml` there. */
 export function scenariosFile(config: Pick<Config, 'PLAYBOOKS_DIR'>): string {
   return join(playbooksDirectory(config), 'exercises', 'atlas-case-studies.json');
+}
+
+/** Each edge's triage or digest channel; with CHAT=none (edges added by hand, as in tests) the Slack/console setting for whichever edge runs. */
+function placesFor(config: Config, kind: 'triage' | 'digest'): Destination[] {
+  if (chatEdges(config).length) return destinations(config, kind);
+  const channelId = kind === 'triage' ? config.TRIAGE_CHANNEL : config.DIGEST_CHANNEL;
+  return channelId ? [{ channelId }] : [];
 }
 
 export async function openConfiguredDatabase(config: Config): Promise<DatabaseHandle> {
@@ -79,15 +89,15 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     platforms,
     logger,
     paging: { pagers: buildPagers(config, platforms, clock), escalationMinutes: config.ESCALATION_MINUTES },
-    // Alerts open on the configured chat edge even if one arrives before the edge is added.
-    triage: { channelId: config.TRIAGE_CHANNEL, ...(chatEdge(config) !== 'none' ? { platform: chatEdge(config) } : {}) },
+    // Alerts open on the configured chat edges even if one arrives before the edges are added.
+    triage: { destinations: placesFor(config, 'triage') },
   };
   if (config.ROSTER_FILE) {
     const file = resolve(config.ROSTER_FILE);
     const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
       throw new Error(`ROSTER_FILE: cannot read ${file} (${error.code ?? error.message})`);
     });
-    const changed = await applyRosterFile(context, parseRosterFile(text, file), 'roster-file');
+    const changed = await applyRosterFile(context, parseRosterFile(text, file, chatEdges(config)[0] ?? 'console'), 'roster-file');
     logger.info({ file, changed }, 'roster file applied');
   }
   const http = new HttpServer((error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'http handler failed'));
@@ -103,7 +113,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
       platforms.set(platform.name, platform);
     },
     async startSchedules() {
-      scheduler ??= createScheduler(context, database.db, { digestCron: config.DIGEST_CRON, digestChannel: config.DIGEST_CHANNEL, reminderCron: config.REMINDER_CRON });
+      scheduler ??= createScheduler(context, database.db, { digestCron: config.DIGEST_CRON, digestTo: placesFor(config, 'digest'), reminderCron: config.REMINDER_CRON });
       const caughtUp = await scheduler.start();
       if (caughtUp.length) logger.info({ caughtUp }, 'made scheduled runs missed while the bot was down');
       return caughtUp;
@@ -119,6 +129,14 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
       if (!options.database) await database.close();
     },
   };
+}
+
+/** The Teams endpoint when Teams is not configured: 401, and the log says what to set. */
+export function refuseTeamsRequests(app: App, logger: Logger): void {
+  app.http.route('POST', TEAMS_MESSAGES_PATH, (_req, res) => {
+    logger.warn({ path: TEAMS_MESSAGES_PATH }, 'refused a Teams request: Teams is not configured (set TEAMS_APP_ID, or TEAMS_EMULATOR=1 for local use)');
+    sendJson(res, 401, { error: 'Teams is not configured on this bot' });
+  });
 }
 
 export async function resume(app: App): Promise<void> {

@@ -2,6 +2,7 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { parseEscalationMinutes } from './core/roles/escalation-policy.js';
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const optionalSecret = z.string().min(1).optional();
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 
@@ -49,15 +50,33 @@ export const configSchema = z
         }),
     ),
     PAGING_POLL_SECONDS: z.coerce.number({ error: 'a number of seconds from 0.1 to 300' }).min(0.1, 'a number of seconds from 0.1 to 300').max(300, 'a number of seconds from 0.1 to 300').default(5),
-    CHAT: z.enum(['auto', 'console', 'slack', 'teams', 'none']).default('auto'),
+    CHAT: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .default('auto')
+        .transform((text, ctx) => {
+          const parsed = parseChatSetting(text);
+          if ('error' in parsed) {
+            ctx.addIssue({ code: 'custom', message: parsed.error });
+            return z.NEVER;
+          }
+          return parsed.value;
+        }),
+    ),
     CONSOLE_USER: z.string().regex(/^[\w.-]+$/, 'a user name of letters, digits, dots or hyphens').optional(),
     SLACK_BOT_TOKEN: z.preprocess(emptyAsUndefined, z.string().startsWith('xoxb-', 'a bot token starting xoxb-').optional()),
     SLACK_SIGNING_SECRET: z.preprocess(emptyAsUndefined, optionalSecret),
     SLACK_APP_TOKEN: z.preprocess(emptyAsUndefined, z.string().startsWith('xapp-', 'an app-level token starting xapp-').optional()),
     SLACK_API_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
-    TEAMS_APP_ID: z.preprocess(emptyAsUndefined, z.string().optional()),
+    TEAMS_APP_ID: z.preprocess(emptyAsUndefined, z.string().regex(GUID, 'the bot\'s Microsoft App ID, a GUID such as 00000000-0000-0000-0000-000000000000').optional()),
     TEAMS_APP_PASSWORD: z.preprocess(emptyAsUndefined, optionalSecret),
-    TEAMS_TENANT_ID: z.preprocess(emptyAsUndefined, z.string().optional()),
+    TEAMS_APP_TENANT_ID: z.preprocess(emptyAsUndefined, z.string().regex(GUID, 'the Microsoft Entra tenant id, a GUID').optional()),
+    TEAMS_APP_TYPE: z.preprocess(emptyAsUndefined, z.enum(['SingleTenant', 'MultiTenant', 'UserAssignedMSI'], { error: 'SingleTenant, MultiTenant or UserAssignedMSI' }).default('SingleTenant')),
+    TEAMS_SERVICE_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
+    TEAMS_EMULATOR: z.preprocess(emptyAsUndefined, z.enum(['0', '1'], { error: '1 (on) or 0 (off)' }).default('0').transform((v) => v === '1')),
+    TEAMS_TRIAGE_CHANNEL: z.preprocess(emptyAsUndefined, z.string().regex(/^19:/, 'a Teams channel id starting 19:').optional()),
+    TEAMS_DIGEST_CHANNEL: z.preprocess(emptyAsUndefined, z.string().regex(/^19:/, 'a Teams channel id starting 19:').optional()),
   })
   .superRefine((config, ctx) => {
     if (config.SLACK_BOT_TOKEN && !config.SLACK_SIGNING_SECRET && !config.SLACK_APP_TOKEN) {
@@ -73,8 +92,21 @@ export const configSchema = z
     if (Boolean(config.PAGER_WEBHOOK_URL) !== Boolean(config.PAGER_WEBHOOK_SECRET)) {
       ctx.addIssue({ code: 'custom', path: [config.PAGER_WEBHOOK_URL ? 'PAGER_WEBHOOK_SECRET' : 'PAGER_WEBHOOK_URL'], message: 'PAGER_WEBHOOK_URL and PAGER_WEBHOOK_SECRET go together (the secret signs each call)' });
     }
-    if (config.CHAT === 'slack' && !config.SLACK_BOT_TOKEN) {
+    if (config.CHAT.includes('slack') && !config.SLACK_BOT_TOKEN) {
       ctx.addIssue({ code: 'custom', path: ['CHAT'], message: 'CHAT=slack needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET or SLACK_APP_TOKEN' });
+    }
+    if (config.CHAT.includes('teams') && !teamsConfigured(config)) {
+      ctx.addIssue({ code: 'custom', path: ['CHAT'], message: 'CHAT=teams needs TEAMS_APP_ID (with TEAMS_APP_PASSWORD) or TEAMS_EMULATOR=1 for local use' });
+    }
+    if (config.TEAMS_APP_ID && config.TEAMS_EMULATOR) {
+      // A registered bot must check every token; the emulator switch would let anyone in.
+      ctx.addIssue({ code: 'custom', path: ['TEAMS_EMULATOR'], message: 'TEAMS_EMULATOR=1 is for local use without a registration; unset it when TEAMS_APP_ID is set' });
+    }
+    if (config.TEAMS_APP_ID && config.TEAMS_APP_TYPE !== 'UserAssignedMSI' && !config.TEAMS_APP_PASSWORD) {
+      ctx.addIssue({ code: 'custom', path: ['TEAMS_APP_PASSWORD'], message: 'the client secret of the bot\'s app registration (or TEAMS_APP_TYPE=UserAssignedMSI)' });
+    }
+    if (config.TEAMS_APP_ID && config.TEAMS_APP_TYPE !== 'MultiTenant' && !config.TEAMS_APP_TENANT_ID) {
+      ctx.addIssue({ code: 'custom', path: ['TEAMS_APP_TENANT_ID'], message: `${config.TEAMS_APP_TYPE} bots need the tenant id (Azure registers no new multi-tenant bots)` });
     }
   });
 
@@ -98,12 +130,43 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   throw new ConfigError(problems);
 }
 
-/** Which chat edge to run: explicit CHAT wins; otherwise Slack when configured, else the console. */
-export function chatEdge(config: Config): 'console' | 'slack' | 'teams' | 'none' {
+export const CHAT_EDGES = ['console', 'slack', 'teams'] as const;
+export type ChatEdge = (typeof CHAT_EDGES)[number];
+
+/** `auto`, `none`, or a comma list of edges (`slack,teams`). */
+function parseChatSetting(text: string): { value: 'auto' | ChatEdge[] } | { error: string } {
+  const words = text.split(',').map((w) => w.trim().toLowerCase()).filter(Boolean);
+  if (words.length === 1 && words[0] === 'auto') return { value: 'auto' };
+  if (words.length === 1 && words[0] === 'none') return { value: [] };
+  const unknown = words.filter((w) => !(CHAT_EDGES as readonly string[]).includes(w));
+  if (words.length === 0 || unknown.length) return { error: `auto, none, or a comma list of ${CHAT_EDGES.join(', ')} such as slack,teams` };
+  if (words.includes('console') && words.length > 1) return { error: 'console alone: it is the local chat for when no Slack or Teams is configured' };
+  return { value: [...new Set(words as ChatEdge[])] };
+}
+
+
+/** Teams runs when the bot is registered, or against an emulator with no tenant. */
+export function teamsConfigured(config: Pick<Config, 'TEAMS_APP_ID' | 'TEAMS_EMULATOR'>): boolean {
+  return Boolean(config.TEAMS_APP_ID) || config.TEAMS_EMULATOR;
+}
+
+/** Which chat edges run: an explicit CHAT list wins; `auto` runs every configured edge, the console only when none is. */
+export function chatEdges(config: Config): ChatEdge[] {
   if (config.CHAT !== 'auto') return config.CHAT;
-  if (config.SLACK_BOT_TOKEN) return 'slack';
-  if (config.TEAMS_APP_ID !== undefined && config.TEAMS_APP_PASSWORD) return 'teams';
-  return 'console';
+  const edges: ChatEdge[] = [];
+  if (config.SLACK_BOT_TOKEN) edges.push('slack');
+  if (teamsConfigured(config)) edges.push('teams');
+  return edges.length ? edges : ['console'];
+}
+
+/** Where an edge posts triage cards and the digest; an edge without a destination gets none. */
+export function destinations(config: Config, kind: 'triage' | 'digest'): { platform: ChatEdge; channelId: string }[] {
+  const byEdge: Record<ChatEdge, string | undefined> = {
+    console: kind === 'triage' ? config.TRIAGE_CHANNEL : config.DIGEST_CHANNEL,
+    slack: kind === 'triage' ? config.TRIAGE_CHANNEL : config.DIGEST_CHANNEL,
+    teams: kind === 'triage' ? config.TEAMS_TRIAGE_CHANNEL : config.TEAMS_DIGEST_CHANNEL,
+  };
+  return chatEdges(config).flatMap((platform) => (byEdge[platform] ? [{ platform, channelId: byEdge[platform] }] : []));
 }
 
 /** The configuration of this process, for entry points (the bot, the CLIs). */

@@ -1,11 +1,13 @@
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chatEdge, ConfigError, loadConfig } from './config.js';
-import { createApp, resume } from './app.js';
+import { chatEdges, ConfigError, loadConfig, type Config } from './config.js';
+import { createApp, refuseTeamsRequests, resume } from './app.js';
 import { createLogger } from './logger.js';
 import { ConsoleChat } from './adapters/console/console-chat.js';
 import { ConsoleSession } from './adapters/console/console-session.js';
 import { startSlack } from './adapters/slack/app.js';
+import type { App } from './app.js';
+import type { Logger } from 'pino';
 
 /** Composition root: configuration, then the app, then the chat edge that was configured. */
 async function main(): Promise<void> {
@@ -19,8 +21,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const edge = chatEdge(config);
-  const consoleMode = edge === 'console';
+  const edges = chatEdges(config);
+  const consoleMode = edges.includes('console');
   // In the console the terminal is the chat: keep the log quiet unless asked otherwise.
   const level = consoleMode && !process.env.LOG_LEVEL ? 'warn' : config.LOG_LEVEL;
   const logger = createLogger({ level });
@@ -32,9 +34,9 @@ async function main(): Promise<void> {
     return undefined;
   });
 
-  let stopEdge: (() => Promise<void>) | undefined;
+  const stops: (() => Promise<void>)[] = [];
   const shutdown = async (code: number) => {
-    await stopEdge?.().catch(() => undefined);
+    for (const stop of stops) await stop().catch(() => undefined);
     await app.close().catch(() => undefined);
     process.exit(code);
   };
@@ -55,6 +57,17 @@ async function main(): Promise<void> {
     await shutdown(0);
     return;
   }
+  if (!edges.includes('teams')) refuseTeamsRequests(app, logger);
+  for (const edge of edges) if (edge !== 'console') stops.push(await startEdge(edge, app, config, logger));
+  await resume(app);
+  await app.startSchedules();
+  app.startPaging();
+  app.http.ready = true;
+  logger.info({ port, edges }, 'HTTP listening');
+}
+
+/** Starts one chat edge and returns how to stop it. Teams' library is loaded only when Teams runs. */
+async function startEdge(edge: 'slack' | 'teams', app: App, config: Config, logger: Logger): Promise<() => Promise<void>> {
   if (edge === 'slack') {
     const slack = await startSlack(
       app,
@@ -66,18 +79,13 @@ async function main(): Promise<void> {
       },
       logger,
     );
-    stopEdge = () => slack.stop();
-    await resume(app);
     logger.info({ mode: slack.mode }, 'Slack edge ready');
+    return () => slack.stop();
   }
-  if (edge === 'teams') {
-    logger.error({ edge }, `the ${edge} edge is not built yet; run without chat settings for the console`);
-    await shutdown(1);
-  }
-  await app.startSchedules();
-  app.startPaging();
-  app.http.ready = true;
-  logger.info({ port, edge }, 'HTTP listening');
+  const { startTeams, teamsSettings } = await import('./adapters/teams/app.js');
+  const teams = await startTeams(app, teamsSettings(config), logger);
+  logger.info({ emulator: config.TEAMS_EMULATOR }, 'Teams edge ready');
+  return () => teams.stop();
 }
 
 function safeUserName(): string {

@@ -27,16 +27,16 @@ const card: Card = {
 describe.each(adapters)('ChatPlatform contract: %s', (name, make) => {
   it('creates a channel and refuses a taken name with channel_name_taken', async () => {
     const platform = make();
-    const channel = await platform.createChannel({ name: `inc-20261125-contract-${name}`, private: true, topic: 'INC-1 SEV2: Contract', members: ['UALICE'] });
+    const channel = await platform.openSpace({ name: `inc-20261125-contract-${name}`, private: true, topic: 'INC-1 SEV2: Contract', members: ['UALICE'], origin: null, firstCard: { title: 'header' } });
     expect(channel.name).toBe(`inc-20261125-contract-${name}`);
     expect(channel.id).toBeTruthy();
-    const again = await platform.createChannel({ name: `inc-20261125-contract-${name}`, private: false, topic: '', members: [] }).catch((error: unknown) => error);
+    const again = await platform.openSpace({ name: `inc-20261125-contract-${name}`, private: false, topic: '', members: [], origin: null, firstCard: { title: 'header' } }).catch((error: unknown) => error);
     expect(isAppError(again, 'channel_name_taken')).toBe(true);
   });
 
   it('posts, updates and pins cards, posts text, adds members and sends direct messages', async () => {
     const platform = make();
-    const channel = await platform.createChannel({ name: `inc-20261125-posts-${name}`, private: false, topic: 't', members: [] });
+    const channel = await platform.openSpace({ name: `inc-20261125-posts-${name}`, private: false, topic: 't', members: [], origin: null, firstCard: { title: 'header' } });
     const ref = await platform.postCard(channel.id, card);
     expect(ref.id).toBeTruthy();
     await platform.updateCard(ref, { ...card, title: 'INC-1 · Contract (updated)' });

@@ -11,7 +11,7 @@ const harness = useCoreHarness();
 
 describe('publishing an incident', () => {
   it('adds a suffix when the channel name is taken', async () => {
-    await harness.core.chat.createChannel({ name: 'inc-20261125-drift-on-pricing-model', private: false, topic: 'someone else', members: [] });
+    await harness.core.chat.openSpace({ name: 'inc-20261125-drift-on-pricing-model', private: false, topic: 'someone else', members: [], origin: null, firstCard: { title: 'header' } });
     const reply = await handleCommand(harness.core.context, general, '/incident declare sev3 Drift on pricing model');
     const incident = (await harness.core.context.store.incidents.get(reply.incidentId!))!;
     expect(incident.channelName).toBe(`inc-20261125-drift-on-pricing-model-${incident.id}`);

@@ -1,5 +1,5 @@
 /**
- * The work Slack requests start after their ack. At most `parallel` pieces run at once, so a burst
+ * The work chat requests (Slack, Teams) start after their ack. At most `parallel` pieces run at once, so a burst
  * of commands is acked at once and worked through after, instead of every request's database and
  * Web API work competing with the acks. Work with the same key (the channel it came from) runs in
  * arrival order: each click re-renders the incident's messages from the database, and in order the

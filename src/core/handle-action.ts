@@ -1,3 +1,4 @@
+import { CARD_ACTION } from './cards/actions.js';
 import { completeStep } from './checklist/complete-step.js';
 import { parseStepValue } from './checklist/checklist-card.js';
 import type { Actor, CoreContext } from './context.js';
@@ -64,6 +65,33 @@ async function runClick(context: CoreContext, actor: Actor, click: CardClick): P
       const incidentId = Number(click.value);
       return click.action === 'triage-declare' ? declareAlert(context, actor, incidentId) : dismissAlert(context, actor, incidentId, click.reason);
     }
+  }
+}
+
+/**
+ * A click as every edge receives it (the card action id, the value the card carried, and what the
+ * person typed into the card's inputs) decoded once into a `CardClick`. Undefined: the action needs
+ * inputs that were not given, so the edge shows the form (`cards/forms.ts`) first; or it is unknown.
+ */
+export function decodeCardClick(actionId: string, value: string, inputs: Record<string, unknown> = {}): CardClick | 'needs-input' | undefined {
+  const text = (key: string) => (typeof inputs[key] === 'string' ? (inputs[key] as string).trim() : '');
+  const incidentId = Number(/^(\d+)/.exec(value)?.[1] ?? NaN);
+  if (actionId === CARD_ACTION.state || actionId.startsWith(`${CARD_ACTION.state}:`)) return { action: 'state', value };
+  switch (actionId) {
+    case CARD_ACTION.step:
+      return { action: 'step', value, done: inputs.done === true || inputs.done === 'true' };
+    case CARD_ACTION.pageAck:
+      return { action: 'page-ack', value };
+    case CARD_ACTION.triageDeclare:
+      return { action: 'triage-declare', value };
+    case CARD_ACTION.triageDismiss:
+      return text('reason') ? { action: 'triage-dismiss', value, reason: text('reason') } : 'needs-input';
+    case CARD_ACTION.severity:
+      return text('severity') && Number.isFinite(incidentId) ? { action: 'severity', incidentId, severity: text('severity') } : 'needs-input';
+    case CARD_ACTION.assign:
+      return text('role') && text('person') && Number.isFinite(incidentId) ? { action: 'assign', incidentId, role: text('role'), userId: text('person') } : 'needs-input';
+    default:
+      return undefined;
   }
 }
 

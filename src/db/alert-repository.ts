@@ -18,7 +18,7 @@ function toAlert(row: Selectable<AlertsTable>): StoredAlert {
     lastSeenAt: row.last_seen_at,
     fireCount: row.fire_count,
     resolvedAt: row.resolved_at,
-    triageRef: row.triage_ref as MessageRef | null,
+    triageRefs: row.triage_refs as Record<string, MessageRef>,
   };
 }
 
@@ -72,7 +72,6 @@ export class KyselyAlertRepository implements AlertRepository {
         ...(patch.lastSeenAt ? { last_seen_at: patch.lastSeenAt } : {}),
         ...(patch.fireCount !== undefined ? { fire_count: patch.fireCount } : {}),
         ...(patch.resolvedAt !== undefined ? { resolved_at: patch.resolvedAt } : {}),
-        ...(patch.triageRef !== undefined ? { triage_ref: patch.triageRef === null ? null : JSON.stringify(patch.triageRef) } : {}),
       })
       .where('id', '=', id)
       .returningAll()
@@ -85,9 +84,23 @@ export class KyselyAlertRepository implements AlertRepository {
     return row && toAlert(row);
   }
 
-  async markDeclared(alertId: number, by: string): Promise<void> {
+  async setTriageRef(alertId: number, platform: string, ref: MessageRef): Promise<void> {
+    // Merged in SQL: the cards of two platforms may be posted at the same time.
+    await this.db
+      .updateTable('alerts')
+      .set({ triage_refs: sql<string>`triage_refs || jsonb_build_object(${platform}::text, ${JSON.stringify(ref)}::jsonb)` })
+      .where('id', '=', alertId)
+      .execute();
+  }
+
+  async markDeclared(alertId: number, by: { platform: string; userId: string; channelId: string }): Promise<void> {
     const alert = await this.db.updateTable('alerts').set({ triage: 'declared' }).where('id', '=', alertId).returning('incident_id').executeTakeFirstOrThrow();
-    await this.db.updateTable('incidents').set({ declared_by: by }).where('id', '=', alert.incident_id).execute();
+    await this.db
+      .updateTable('incidents')
+      .set({ declared_by: by.userId, platform: by.platform, origin_channel_id: by.channelId })
+      .where('id', '=', alert.incident_id)
+      .where('channel_id', 'is', null)
+      .execute();
   }
 
   async awaitingTriage(limit: number): Promise<StoredAlert[]> {

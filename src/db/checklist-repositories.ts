@@ -57,31 +57,31 @@ export class KyselyRoleRepository implements RoleRepository {
     return rows.map((r) => ({ incidentId: r.incident_id, role: r.role as RoleId, userId: r.user_id, assignedAt: r.assigned_at }));
   }
 
-  async setRoster(role: RoleId, users: string[]): Promise<void> {
-    await this.db.deleteFrom('roster').where('role', '=', role).execute();
+  async setRoster(platform: string, role: RoleId, users: string[]): Promise<void> {
+    await this.db.deleteFrom('roster').where('platform', '=', platform).where('role', '=', role).execute();
     if (users.length === 0) return;
-    await this.db.insertInto('roster').values(users.map((user_id, position) => ({ role, position, user_id }))).execute();
+    await this.db.insertInto('roster').values(users.map((user_id, position) => ({ platform, role, position, user_id }))).execute();
   }
 
-  async setBackup(role: RoleId, userId: string | null): Promise<void> {
+  async setBackup(platform: string, role: RoleId, userId: string | null): Promise<void> {
     if (userId === null) {
-      await this.db.deleteFrom('roster_backups').where('role', '=', role).execute();
+      await this.db.deleteFrom('roster_backups').where('platform', '=', platform).where('role', '=', role).execute();
       return;
     }
     await this.db
       .insertInto('roster_backups')
-      .values({ role, user_id: userId })
-      .onConflict((c) => c.column('role').doUpdateSet({ user_id: userId }))
+      .values({ platform, role, user_id: userId })
+      .onConflict((c) => c.columns(['platform', 'role']).doUpdateSet({ user_id: userId }))
       .execute();
   }
 
-  async backups(): Promise<Map<RoleId, string>> {
-    const rows = await this.db.selectFrom('roster_backups').selectAll().execute();
+  async backups(platform: string): Promise<Map<RoleId, string>> {
+    const rows = await this.db.selectFrom('roster_backups').selectAll().where('platform', '=', platform).execute();
     return new Map(rows.map((r) => [r.role as RoleId, r.user_id]));
   }
 
-  async roster(): Promise<Map<RoleId, string[]>> {
-    const rows = await this.db.selectFrom('roster').selectAll().orderBy('role').orderBy('position').execute();
+  async roster(platform: string): Promise<Map<RoleId, string[]>> {
+    const rows = await this.db.selectFrom('roster').selectAll().where('platform', '=', platform).orderBy('role').orderBy('position').execute();
     const roster = new Map<RoleId, string[]>();
     for (const row of rows) roster.set(row.role as RoleId, [...(roster.get(row.role as RoleId) ?? []), row.user_id]);
     return roster;

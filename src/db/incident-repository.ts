@@ -18,6 +18,7 @@ export function toIncident(row: Selectable<IncidentsTable>): Incident {
     platform: row.platform,
     channelId: row.channel_id,
     channelName: row.channel_name,
+    originChannelId: row.origin_channel_id,
     declaredBy: row.declared_by,
     source: row.source,
     impactStartedAt: row.impact_started_at,
@@ -43,6 +44,8 @@ const COLUMNS: Record<keyof IncidentPatch, keyof IncidentsTable> = {
   isExercise: 'is_exercise',
   channelId: 'channel_id',
   channelName: 'channel_name',
+  originChannelId: 'origin_channel_id',
+  platform: 'platform',
   source: 'source',
   impactStartedAt: 'impact_started_at',
   detectedAt: 'detected_at',
@@ -76,6 +79,7 @@ export class KyselyIncidentRepository implements IncidentRepository {
         declared_at: incident.declaredAt,
         channel_id: null,
         channel_name: null,
+        origin_channel_id: incident.originChannelId ?? null,
         false_positive_reason: null,
       })
       .returningAll()

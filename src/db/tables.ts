@@ -17,6 +17,7 @@ export interface IncidentsTable {
   platform: string;
   channel_id: string | null;
   channel_name: string | null;
+  origin_channel_id: string | null;
   declared_by: string;
   source: Generated<string>;
   impact_started_at: Timestamp;
@@ -60,6 +61,7 @@ export interface IncidentRolesTable {
 }
 
 export interface RosterTable {
+  platform: string;
   role: string;
   position: number;
   user_id: string;
@@ -85,6 +87,7 @@ export interface PagesTable {
 }
 
 export interface RosterBackupsTable {
+  platform: string;
   role: string;
   user_id: string;
 }
@@ -114,6 +117,22 @@ export interface AlertsTable {
   fire_count: Generated<number>;
   resolved_at: NullableTimestamp;
   triage_ref: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+  triage_refs: ColumnType<Record<string, Record<string, unknown>>, string | undefined, string>;
+}
+
+export interface ChatPeopleTable {
+  platform: string;
+  id: string;
+  name: string;
+  address: ColumnType<Record<string, unknown>, string, string>;
+  updated_at: Timestamp;
+}
+
+export interface ChatConversationsTable {
+  platform: string;
+  id: string;
+  reference: ColumnType<Record<string, unknown>, string, string>;
+  updated_at: Timestamp;
 }
 
 export interface ActionItemsTable {
@@ -167,4 +186,6 @@ export interface Database {
   incident_messages: IncidentMessagesTable;
   exercises: ExercisesTable;
   schema_migrations: SchemaMigrationsTable;
+  chat_people: ChatPeopleTable;
+  chat_conversations: ChatConversationsTable;
 }

@@ -15,7 +15,7 @@ import { createTestDatabase, onRealPostgres, type TestDatabase } from '../suppor
 let database: TestDatabase;
 let core: TestCore;
 const NY = 'America/New_York';
-const settings = { digestCron: '0 9 * * 1', digestChannel: 'general', reminderCron: '0 9 * * 1-5' };
+const settings = { digestCron: '0 9 * * 1', digestTo: [{ channelId: 'general' }], reminderCron: '0 9 * * 1-5' };
 const general: Actor = { platform: 'console', userId: 'alice', channelId: 'general' };
 
 beforeAll(async () => {
@@ -138,7 +138,7 @@ describe('a scheduled run that fails', () => {
   });
 
   it("is an event when the bot's own scheduler reports it", async () => {
-    const scheduler = createScheduler(core.context, database.db, { ...settings, digestChannel: 'no-such-platform-channel' }, 'reporter');
+    const scheduler = createScheduler(core.context, database.db, { ...settings, digestTo: [{ channelId: 'no-such-platform-channel' }] }, 'reporter');
     const options = (scheduler as unknown as { options: { onFailure: (f: { job: string; slot: string; attempt: number; willRetry: boolean; error: string }) => Promise<void> } }).options;
     await options.onFailure({ job: 'weekly-digest', slot: '2026-12-07T14:00:00.000Z', attempt: 3, willRetry: false, error: 'channel_not_found' });
     const event = await core.context.store.events.latest('side_effect_failed');

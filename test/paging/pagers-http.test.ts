@@ -124,7 +124,7 @@ describe('PagerDuty and webhook pagers beside the chat DM', () => {
       expect(refused.body.routing_key).toBe('X'.repeat(32));
       const shown = bot.printed.slice(mark).join('\n');
       expect(shown).toContain('[DM to @sam]');
-      expect(shown).toContain(`[#${incident.channelId}] bot: :warning: The page to @sam (Security Analyst) via pagerduty did not go out:`);
+      expect(shown).toContain(`[#${incident.channelId}] bot: ⚠️ The page to @sam (Security Analyst) via pagerduty did not go out:`);
       expect(shown).toContain('400');
       expect(shown).toContain('invalid event');
       const events = await context.store.events.forIncident(incident.id);

@@ -48,9 +48,19 @@ describe('configuration', () => {
 
 describe('ROSTER_FILE', () => {
   it('refuses a file with an unknown role or a missing order, naming the place', () => {
-    expect(() => parseRosterFile('janitor:\n  oncall: [al]\n', 'roster.yaml')).toThrow(/roster.yaml: Unrecognized key: "janitor" \(roles are commander/);
-    expect(() => parseRosterFile('security:\n  backup: bo\n', 'roster.yaml')).toThrow(/roster.yaml: security.oncall/);
-    expect(() => parseRosterFile('security:\n  oncall: ["not a person"]\n', 'roster.yaml')).toThrow(/"not a person" is not a person/);
+    expect(() => parseRosterFile('janitor:\n  oncall: [al]\n', 'roster.yaml', 'slack')).toThrow(/roster.yaml: Unrecognized key: "janitor" \(roles are commander/);
+    expect(() => parseRosterFile('security:\n  backup: bo\n', 'roster.yaml', 'slack')).toThrow(/roster.yaml: security.oncall/);
+    expect(() => parseRosterFile('security:\n  oncall: ["not a person"]\n', 'roster.yaml', 'slack')).toThrow(/"not a person" is not a person/);
+    expect(() => parseRosterFile('teams:\n  security:\n    oncall: []\n', 'roster.yaml', 'slack')).toThrow(/roster.yaml \(teams\): security.oncall/);
+  });
+
+  it('keeps one roster per platform: a file with platform keys, or the first edge\'s without', () => {
+    const teamsPerson = '6e2b1c9a-0000-4000-8000-000000000001';
+    expect(parseRosterFile(`slack:\n  commander:\n    oncall: ["<@U1>"]\nteams:\n  commander:\n    oncall: [${teamsPerson}]\n`, 'r.yaml', 'slack')).toEqual({
+      slack: { commander: { oncall: ['U1'] } },
+      teams: { commander: { oncall: [teamsPerson] } },
+    });
+    expect(parseRosterFile('commander:\n  oncall: [ana]\n', 'r.yaml', 'teams')).toEqual({ teams: { commander: { oncall: ['ana'] } } });
   });
 
   it('is applied at start-up, and a second start with the same file records nothing new', async () => {

@@ -63,7 +63,7 @@ describe('when the Slack Web API fails', () => {
     await h.command('triage', { channel: incident.channelId! });
     const events = await h.app.context.store.events.forIncident(incident.id);
     expect(events.some((e) => e.kind === 'side_effect_failed' && e.payload.error === 'Slack answered HTTP 500 to chat.update')).toBe(true);
-    const warning = h.fake.messagesIn(incident.channelId!).find((m) => m.text.startsWith(':warning: Could not update header card'));
+    const warning = h.fake.messagesIn(incident.channelId!).find((m) => m.text.startsWith('⚠️ Could not update header card'));
     expect(warning?.text).toContain('Slack answered HTTP 500 to chat.update');
     expect(JSON.stringify(incidentMessages(h, incident.channelId!).header().blocks)).not.toContain('Triaged');
 

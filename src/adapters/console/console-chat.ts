@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Card } from '../../core/cards/card.js';
 import { AppError } from '../../core/errors.js';
 import type { MessageRef } from '../../core/incident/incident.js';
-import type { ChatPlatform, UploadedFile } from '../../core/ports/chat-platform.js';
+import type { ChatPlatform, Space, SpaceRequest, UploadedFile } from '../../core/ports/chat-platform.js';
 import { cardToText, terminalSafe } from './render.js';
 
 interface ConsoleChannel {
@@ -52,7 +52,7 @@ export class ConsoleChat implements ChatPlatform {
     return this.channels.has(id);
   }
 
-  async createChannel(request: { name: string; private: boolean; topic: string; members: string[] }): Promise<{ id: string; name: string }> {
+  async openSpace(request: SpaceRequest): Promise<Space> {
     if (this.channels.has(request.name)) throw new AppError('channel_name_taken', `#${request.name} already exists`);
     this.channels.set(request.name, { id: request.name, private: request.private, topic: request.topic, members: new Set(request.members) });
     this.print(

@@ -13,7 +13,7 @@ import { registerCommands } from './listeners/commands.js';
 import type { ListenerDeps } from './listeners/deps.js';
 import { registerViews } from './listeners/views.js';
 import { SlackPlatform } from './platform.js';
-import { WorkQueue } from './work-queue.js';
+import { WorkQueue } from '../work-queue.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 /** Slack signs each request with its time; Bolt refuses old ones, we also refuse ones from the future. */

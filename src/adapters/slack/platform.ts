@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { Card } from '../../core/cards/card.js';
 import type { MessageRef } from '../../core/incident/incident.js';
-import type { ChatPlatform, UploadedFile } from '../../core/ports/chat-platform.js';
+import type { ChatPlatform, Space, SpaceRequest, UploadedFile } from '../../core/ports/chat-platform.js';
 import { slackErrorCode, toAppError } from './errors.js';
 import { CHECKLIST_ITEMS_PER_MESSAGE, cardToBlocks } from './render.js';
 
@@ -39,7 +39,7 @@ export class SlackPlatform implements ChatPlatform {
     return `<#${channelId}>`;
   }
 
-  async createChannel(request: { name: string; private: boolean; topic: string; members: string[] }): Promise<{ id: string; name: string }> {
+  async openSpace(request: SpaceRequest): Promise<Space> {
     const created = await this.call('conversations.create', () => this.client.conversations.create({ name: request.name, is_private: request.private }));
     const channel = { id: created.channel!.id!, name: created.channel!.name ?? request.name };
     await this.addMembers(channel.id, request.members);

@@ -69,7 +69,7 @@ export const eventSchema = z.discriminatedUnion('kind', [
     payload: z.object({ number: z.number(), text: z.string(), owner: z.string(), due: z.string() }),
   }),
   z.object({ kind: z.literal('action_item_completed'), payload: z.object({ number: z.number(), on_time: z.boolean() }) }),
-  z.object({ kind: z.literal('roster_set'), payload: z.object({ role, users: z.array(z.string()), backup: z.string().nullable().optional() }) }),
+  z.object({ kind: z.literal('roster_set'), payload: z.object({ platform: z.string().optional(), role, users: z.array(z.string()), backup: z.string().nullable().optional() }) }),
   z.object({
     kind: z.literal('channel_created'),
     payload: z.object({ channel_id: z.string(), name: z.string(), private: z.boolean() }),

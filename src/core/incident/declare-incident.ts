@@ -50,7 +50,7 @@ export function rolesToPage(playbook: Playbook | undefined, severity: Severity):
  * the roster only says who plays which role). Returns the roles nobody is on call for.
  */
 export async function staffRoles(store: Store, incident: Incident, playbook: Playbook | undefined, actor: string, at: Date): Promise<RoleId[]> {
-  const roster = await store.roles.roster();
+  const roster = await store.roles.roster(incident.platform);
   const assigned = new Map((await store.roles.forIncident(incident.id)).map((r) => [r.role, r.userId]));
   const paged = new Set((await store.pages.forIncident(incident.id)).map((p) => `${p.role}:${p.userId}`));
   const unstaffed: RoleId[] = [];
@@ -110,6 +110,7 @@ export async function declareIncident(context: CoreContext, actor: Actor, reques
         private: isPrivate,
         isExercise: request.isExercise ?? false,
         platform: actor.platform,
+        originChannelId: actor.channelId || null,
         declaredBy: actor.userId,
         source: request.source ?? 'manual',
         impactStartedAt,

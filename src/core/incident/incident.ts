@@ -12,8 +12,11 @@ export interface Incident {
   private: boolean;
   isExercise: boolean;
   platform: string;
+  /** The incident's place, as its edge named it (a Slack channel; a Teams thread's conversation id). */
   channelId: string | null;
   channelName: string | null;
+  /** Where it was declared: a Teams incident's thread is started in this channel. */
+  originChannelId: string | null;
   declaredBy: string;
   source: string;
   impactStartedAt: Date;
@@ -29,10 +32,11 @@ export interface Incident {
 
 export type NewIncident = Omit<
   Incident,
-  'id' | 'state' | 'triagedAt' | 'containedAt' | 'resolvedAt' | 'closedAt' | 'falsePositiveAt' | 'falsePositiveReason' | 'channelId' | 'channelName'
->;
+  'id' | 'state' | 'triagedAt' | 'containedAt' | 'resolvedAt' | 'closedAt' | 'falsePositiveAt' | 'falsePositiveReason' | 'channelId' | 'channelName' | 'originChannelId'
+> & { originChannelId?: string | null };
 
-export type IncidentPatch = Partial<Omit<Incident, 'id' | 'declaredAt' | 'platform' | 'declaredBy'>>;
+/** `platform` changes only before the incident has a place: an alert is declared on the edge of whoever declares it. */
+export type IncidentPatch = Partial<Omit<Incident, 'id' | 'declaredAt' | 'declaredBy'>>;
 
 export interface ChecklistStep {
   incidentId: number;

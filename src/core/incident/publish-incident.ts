@@ -29,23 +29,25 @@ async function recordFailure(context: CoreContext, incident: Incident, effect: s
   if (incident.channelId) {
     await context.platforms
       .get(incident.platform)
-      ?.postText(incident.channelId, `:warning: Could not ${effect}: ${message}. The bot tries again on the next update or restart.`)
+      ?.postText(incident.channelId, `⚠️ Could not ${effect}: ${message}. The bot tries again on the next update or restart.`)
       .catch(() => undefined);
   }
 }
 
-async function createChannel(context: CoreContext, incident: Incident, platform: ChatPlatform): Promise<Incident> {
+async function openSpace(context: CoreContext, incident: Incident, platform: ChatPlatform): Promise<Incident> {
   const base = `inc-${compactDate(incident.declaredAt, context.timeZone)}-${channelSlug(incident.title)}`;
   const roles = await context.store.roles.forIncident(incident.id);
   const members = [...new Set([incident.declaredBy, ...roles.map((r) => r.userId)])];
   const topic = `${incidentRef(incident)} ${incident.severity.toUpperCase()}: ${incident.title}`.slice(0, 250);
   // On name_taken the incident number makes the name unique; a random tail covers names taken by hand.
   const candidates = [base, `${base}-${incident.id}`, ...Array.from({ length: 4 }, () => `${base}-${incident.id}-${Math.random().toString(36).slice(2, 6)}`)];
+  const { header: firstCard } = await incidentCards(context, incident, platform);
   for (const [attempt, name] of candidates.entries()) {
     try {
-      const channel = await platform.createChannel({ name, private: incident.private, topic, members });
+      const channel = await platform.openSpace({ name, private: incident.private, topic, members, origin: incident.originChannelId, firstCard });
       return await context.store.transaction(async (store) => {
         const updated = await store.incidents.update(incident.id, { channelId: channel.id, channelName: channel.name });
+        if (channel.firstMessage) await store.messages.bind({ incidentId: incident.id, purpose: 'header', part: 0, channelId: channel.id, ref: channel.firstMessage });
         await store.events.append({
           incidentId: incident.id,
           kind: 'channel_created',
@@ -133,7 +135,7 @@ export async function publishIncident(context: CoreContext, incidentId: number):
   const platform = platformFor(context, incident);
   if (!incident.channelId) {
     try {
-      incident = await createChannel(context, incident, platform);
+      incident = await openSpace(context, incident, platform);
     } catch (error) {
       await recordFailure(context, incident, 'create channel', error);
       throw error;

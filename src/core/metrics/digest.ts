@@ -98,10 +98,6 @@ export async function buildDigest(context: CoreContext, now: Date): Promise<Dige
 }
 
 /** Where scheduled posts go: the first chat edge that is running. */
-export function schedulePlatform(context: CoreContext): ChatPlatform | undefined {
-  return [...context.platforms.values()][0];
-}
-
 /** Posts the digest card and, where the platform takes files, its chart. */
 export async function postDigest(context: CoreContext, platform: ChatPlatform, channelId: string, now: Date): Promise<Digest> {
   const digest = await buildDigest(context, now);

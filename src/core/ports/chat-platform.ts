@@ -9,7 +9,11 @@ export interface ChatPlatform {
   readonly name: string;
   /** The most checklist steps one message can hold on this platform (Slack: block limits). */
   readonly checklistItemsPerCard?: number;
-  createChannel(request: { name: string; private: boolean; topic: string; members: string[] }): Promise<{ id: string; name: string }>;
+  /**
+   * Opens the incident's own place: a Slack channel, a Teams thread started in the channel it was
+   * declared in. The returned id is opaque to the core; it is where cards and commands go.
+   */
+  openSpace(request: SpaceRequest): Promise<Space>;
   postCard(channelId: string, card: Card): Promise<MessageRef>;
   updateCard(ref: MessageRef, card: Card): Promise<void>;
   postText(channelId: string, text: string): Promise<MessageRef>;
@@ -25,6 +29,35 @@ export interface ChatPlatform {
   mention(userId: string): string;
   /** How a channel is written so it links: Slack `<#C1>`; without it, `#name`. */
   channelMention?(channelId: string, name: string): string;
+}
+
+export interface SpaceRequest {
+  /** A channel-style name (`inc-20261125-drift`); platforms without names use it as a label. */
+  name: string;
+  private: boolean;
+  topic: string;
+  members: string[];
+  /** Where the incident was declared (the channel a Teams thread starts in); null when unknown. */
+  origin: string | null;
+  /** The header card, for platforms whose space starts with a message (a Teams thread's root). */
+  firstCard: Card;
+}
+
+export interface Space {
+  id: string;
+  name: string;
+  /** Set when the platform posted `firstCard` to open the space: it is bound as the header. */
+  firstMessage?: MessageRef;
+}
+
+/** A channel on one chat edge; without `platform`, the first edge running (a single-edge install). */
+export interface Destination {
+  platform?: string;
+  channelId: string;
+}
+
+export function platformOf(platforms: ReadonlyMap<string, ChatPlatform>, destination: Destination): ChatPlatform | undefined {
+  return destination.platform ? platforms.get(destination.platform) : [...platforms.values()][0];
 }
 
 export interface UploadedFile {

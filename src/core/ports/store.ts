@@ -69,11 +69,12 @@ export interface StepRepository {
 export interface RoleRepository {
   assign(assignment: RoleAssignment): Promise<void>;
   forIncident(incidentId: number): Promise<RoleAssignment[]>;
-  setRoster(role: RoleId, users: string[]): Promise<void>;
-  roster(): Promise<Map<RoleId, string[]>>;
+  /** Rosters are per chat platform: an incident pages the people of its own platform. */
+  setRoster(platform: string, role: RoleId, users: string[]): Promise<void>;
+  roster(platform: string): Promise<Map<RoleId, string[]>>;
   /** The person paged after everyone in the role's roster; null removes it. */
-  setBackup(role: RoleId, userId: string | null): Promise<void>;
-  backups(): Promise<Map<RoleId, string>>;
+  setBackup(platform: string, role: RoleId, userId: string | null): Promise<void>;
+  backups(platform: string): Promise<Map<RoleId, string>>;
 }
 
 export interface PageRepository {

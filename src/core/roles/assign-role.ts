@@ -13,7 +13,7 @@ async function bringIntoChannel(context: CoreContext, incident: Incident, userId
   if (!incident.channelId || !platform.addMembers) return;
   await platform.addMembers(incident.channelId, [userId]).catch(async (error: unknown) => {
     const reason = error instanceof Error ? error.message : String(error);
-    await tellChannel(context, incident, `:warning: Could not add ${platform.mention(userId)} to this channel: ${reason}. Add them by hand.`);
+    await tellChannel(context, incident, `⚠️ Could not add ${platform.mention(userId)} to this channel: ${reason}. Add them by hand.`);
   });
 }
 
@@ -41,7 +41,7 @@ export async function pageRole(context: CoreContext, actor: Actor, incidentId: n
       throw new AppError('invalid_transition', `this is a tabletop exercise: nobody is paged for real; mention the person here, or \`/incident assign ${role} @person\` to give them the role`);
     }
     const holder = (await store.roles.forIncident(incidentId)).find((r) => r.role === role)?.userId;
-    const userId = holder ?? (await store.roles.roster()).get(role)?.[0];
+    const userId = holder ?? (await store.roles.roster(incident.platform)).get(role)?.[0];
     if (!userId) {
       throw new AppError('not_found', `nobody holds ${ROLES[role].name} and nobody is on call for it; use \`/incident assign ${role} @person\` or \`/incident oncall ${role} @person\``);
     }

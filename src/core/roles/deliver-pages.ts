@@ -116,7 +116,7 @@ async function deliverPage(context: CoreContext, page: Page): Promise<'sent' | '
     await tellChannel(
       context,
       incident,
-      `:warning: The page to ${mention(page.userId)} (${ROLES[page.role].name}) via ${failure.pager.name} did not go out: ${failure.error}. Try \`/incident page ${page.role}\` again.${next}`,
+      `⚠️ The page to ${mention(page.userId)} (${ROLES[page.role].name}) via ${failure.pager.name} did not go out: ${failure.error}. Try \`/incident page ${page.role}\` again.${next}`,
     );
   }
   return sent.length ? 'sent' : 'failed';

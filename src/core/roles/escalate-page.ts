@@ -26,7 +26,7 @@ export async function escalatePage(context: CoreContext, claimed: Page): Promise
       await store.pageQueue.settle(page.id, { escalateAt: null });
       return null;
     }
-    const [roster, backups] = await Promise.all([store.roles.roster(), store.roles.backups()]);
+    const [roster, backups] = await Promise.all([store.roles.roster(incident.platform), store.roles.backups(incident.platform)]);
     const backup = backups.get(page.role);
     const chain = escalationChain(roster.get(page.role) ?? [], backup);
     const step = page.step + 1;
@@ -64,7 +64,7 @@ export async function escalatePage(context: CoreContext, claimed: Page): Promise
     await tellChannel(
       context,
       outcome.incident,
-      `:rotating_light: Nobody acknowledged the ${role} page after ${outcome.steps} tries; the bot stopped escalating. Page someone with \`/incident assign ${claimed.role} @person\`.`,
+      `🚨 Nobody acknowledged the ${role} page after ${outcome.steps} tries; the bot stopped escalating. Page someone with \`/incident assign ${claimed.role} @person\`.`,
     );
     return false;
   }

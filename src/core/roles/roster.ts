@@ -9,11 +9,11 @@ import { publicReply, privateReply, type Reply } from '../reply.js';
  */
 export async function setRoster(context: CoreContext, actor: Actor, role: RoleId, users: string[], platform: ChatPlatform, backup?: string | null): Promise<Reply> {
   const { order, standby } = await context.store.transaction(async (store) => {
-    if (users.length) await store.roles.setRoster(role, users);
-    if (backup !== undefined) await store.roles.setBackup(role, backup);
-    const order = users.length ? users : ((await store.roles.roster()).get(role) ?? []);
-    const standby = (await store.roles.backups()).get(role) ?? null;
-    await store.events.append({ incidentId: null, kind: 'roster_set', payload: { role, users: order, backup: standby }, actor: actor.userId, occurredAt: context.clock.now() });
+    if (users.length) await store.roles.setRoster(actor.platform, role, users);
+    if (backup !== undefined) await store.roles.setBackup(actor.platform, role, backup);
+    const order = users.length ? users : ((await store.roles.roster(actor.platform)).get(role) ?? []);
+    const standby = (await store.roles.backups(actor.platform)).get(role) ?? null;
+    await store.events.append({ incidentId: null, kind: 'roster_set', payload: { platform: actor.platform, role, users: order, backup: standby }, actor: actor.userId, occurredAt: context.clock.now() });
     return { order, standby };
   });
   const [primary, ...rest] = order.map((u) => platform.mention(u));
@@ -22,7 +22,7 @@ export async function setRoster(context: CoreContext, actor: Actor, role: RoleId
 }
 
 export async function showRoster(context: CoreContext, platform: ChatPlatform): Promise<Reply> {
-  const [roster, backups] = await Promise.all([context.store.roles.roster(), context.store.roles.backups()]);
+  const [roster, backups] = await Promise.all([context.store.roles.roster(platform.name), context.store.roles.backups(platform.name)]);
   const lines = ROLE_IDS.map((role) => {
     const users = roster.get(role) ?? [];
     const backup = backups.get(role);

@@ -37,11 +37,12 @@ export interface StoredAlert {
   lastSeenAt: Date;
   fireCount: number;
   resolvedAt: Date | null;
-  triageRef: MessageRef | null;
+  /** The triage card posted on each platform, by platform name. */
+  triageRefs: Record<string, MessageRef>;
 }
 
-export type NewAlert = Omit<StoredAlert, 'id' | 'triage' | 'fireCount' | 'resolvedAt' | 'triageRef'>;
-export type AlertPatch = Partial<Pick<StoredAlert, 'status' | 'triage' | 'lastSeenAt' | 'fireCount' | 'resolvedAt' | 'triageRef'>>;
+export type NewAlert = Omit<StoredAlert, 'id' | 'triage' | 'fireCount' | 'resolvedAt' | 'triageRefs'>;
+export type AlertPatch = Partial<Pick<StoredAlert, 'status' | 'triage' | 'lastSeenAt' | 'fireCount' | 'resolvedAt'>>;
 
 export interface AlertRepository {
   /** Serialises intake of one key across processes until the transaction ends. */
@@ -51,8 +52,13 @@ export interface AlertRepository {
   create(alert: NewAlert): Promise<StoredAlert>;
   update(id: number, patch: AlertPatch): Promise<StoredAlert>;
   forIncident(incidentId: number): Promise<StoredAlert | undefined>;
-  /** The alert was declared a real incident: the person who declared it becomes the incident's declarer. */
-  markDeclared(alertId: number, by: string): Promise<void>;
+  /** Records the triage card posted on one platform. */
+  setTriageRef(alertId: number, platform: string, ref: MessageRef): Promise<void>;
+  /**
+   * The alert was declared a real incident: the person who declared it becomes the incident's
+   * declarer, and the incident moves to their platform, started from the channel they declared in.
+   */
+  markDeclared(alertId: number, by: { platform: string; userId: string; channelId: string }): Promise<void>;
   /** Alerts waiting for a person to declare or dismiss them. */
   awaitingTriage(limit: number): Promise<StoredAlert[]>;
 }

@@ -12,9 +12,14 @@ export interface AlertResult {
   alertId: number | null;
 }
 
-/** The platform alerts are opened on: the configured one, else the first chat edge running. */
-function alertPlatform(context: CoreContext): string {
-  return context.triage?.platform ?? [...context.platforms.keys()][0] ?? 'none';
+/**
+ * The platform an alert's incident starts on: the first triage destination's, else the first chat
+ * edge running. Whoever declares it moves it to their own platform (`declareAlert`).
+ */
+function alertPlatform(context: CoreContext): { platform: string; channelId: string } {
+  const first = context.triage?.destinations[0];
+  const platform = first?.platform ?? [...context.platforms.keys()][0] ?? 'none';
+  return { platform, channelId: first?.channelId ?? 'triage' };
 }
 
 /** Alertmanager fingerprints and generic dedup keys live in separate namespaces. */
@@ -62,7 +67,7 @@ async function receiveAlert(context: CoreContext, signal: AlertSignal): Promise<
     const detectedAt = signal.detectedAt && signal.detectedAt < now ? signal.detectedAt : now;
     const { incident } = await declareIncident(
       inner,
-      { platform: alertPlatform(context), userId: signal.source, channelId: context.triage?.channelId ?? 'triage' },
+      { ...alertPlatform(context), userId: signal.source },
       {
         title: signal.title,
         description: signal.description,

@@ -1,6 +1,6 @@
+import type { Destination } from '../ports/chat-platform.js';
+
 export interface TriageSettings {
-  /** The channel triage cards are posted in (TRIAGE_CHANNEL). */
-  channelId: string;
-  /** The chat platform alerts are opened on; unset: the first one running. */
-  platform?: string;
+  /** Where alerts wait for triage: one channel per chat edge (TRIAGE_CHANNEL, TEAMS_TRIAGE_CHANNEL). */
+  destinations: Destination[];
 }

@@ -8,32 +8,40 @@ import { incidentRef } from '../incident/header-card.js';
 import { changeIncident } from '../incident/incident-transaction.js';
 import { publishIncident } from '../incident/publish-incident.js';
 import { publicReply, type Reply } from '../reply.js';
+import { platformOf } from '../ports/chat-platform.js';
 import { triageCard } from './triage-card.js';
 
-/** Posts the alert's triage card, or updates the one already posted, from the database. */
+/**
+ * Posts the alert's triage card in every triage channel (one per chat edge), or updates the ones
+ * already posted, from the database.
+ */
 export async function refreshTriageCard(context: CoreContext, incidentId: number): Promise<void> {
-  const triage = context.triage;
   const [incident, alert] = await Promise.all([context.store.incidents.get(incidentId), context.store.alerts.forIncident(incidentId)]);
-  if (!triage || !incident || !alert) return;
-  const platform = context.platforms.get(incident.platform);
-  if (!platform) return;
-  const card = triageCard(incident, alert, {
-    timeZone: context.timeZone,
-    mention: (u) => platform.mention(u),
-    ...(incident.playbookId ? { playbookName: context.playbooks.get(incident.playbookId)?.name ?? incident.playbookId } : {}),
-  });
-  try {
-    if (alert.triageRef) {
-      await platform.updateCard(alert.triageRef, card);
-      return;
+  if (!context.triage || !incident || !alert) return;
+  for (const destination of context.triage.destinations) {
+    const platform = platformOf(context.platforms, destination);
+    if (!platform) continue;
+    // The declarer is a person of the incident's platform: other edges name them without a mention.
+    const mention = (u: string) => (platform.name === incident.platform ? platform.mention(u) : `${u} (${incident.platform})`);
+    const card = triageCard(incident, alert, {
+      timeZone: context.timeZone,
+      mention,
+      ...(incident.playbookId ? { playbookName: context.playbooks.get(incident.playbookId)?.name ?? incident.playbookId } : {}),
+    });
+    try {
+      const posted = alert.triageRefs[platform.name];
+      if (posted) {
+        await platform.updateCard(posted, card);
+        continue;
+      }
+      const ref = await platform.postCard(destination.channelId, card);
+      await context.store.alerts.setTriageRef(alert.id, platform.name, ref);
+    } catch (error) {
+      if (isAppError(error, 'rate_limited')) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      context.logger.error({ incidentId, platform: platform.name, err: message }, 'could not post the triage card');
+      await context.store.events.append({ incidentId, kind: 'side_effect_failed', payload: { effect: `post ${platform.name} triage card`, error: message }, actor: 'bot', occurredAt: context.clock.now() });
     }
-    const ref = await platform.postCard(triage.channelId, card);
-    await context.store.alerts.update(alert.id, { triageRef: ref });
-  } catch (error) {
-    if (isAppError(error, 'rate_limited')) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    context.logger.error({ incidentId, err: message }, 'could not post the triage card');
-    await context.store.events.append({ incidentId, kind: 'side_effect_failed', payload: { effect: 'post triage card', error: message }, actor: 'bot', occurredAt: context.clock.now() });
   }
 }
 
@@ -41,7 +49,8 @@ export async function refreshTriageCard(context: CoreContext, incidentId: number
 export async function postPendingTriageCards(context: CoreContext): Promise<number> {
   let posted = 0;
   for (const alert of await context.store.alerts.awaitingTriage(500)) {
-    if (alert.triageRef) continue;
+    const wanted = (context.triage?.destinations ?? []).map((d) => platformOf(context.platforms, d)?.name);
+    if (wanted.every((name) => !name || alert.triageRefs[name])) continue;
     await refreshTriageCard(context, alert.incidentId);
     posted++;
   }
@@ -65,10 +74,10 @@ export async function declareAlert(context: CoreContext, actor: Actor, incidentI
     if (alert.triage === 'dismissed' || incident.state === 'false_positive') {
       throw new AppError('invalid_transition', `${incidentRef(incident)} was marked not a real incident; \`reopen\` it in its channel or declare a new one`);
     }
-    await store.alerts.markDeclared(alert.id, actor.userId);
+    await store.alerts.markDeclared(alert.id, actor);
     await store.events.append({ incidentId, kind: 'alert_declared', payload: { alert_id: alert.id }, actor: actor.userId, occurredAt: now, ...(actor.requestKey ? { idempotencyKey: `alert-declare:${actor.requestKey}` } : {}) });
     const playbook = context.playbooks.get(incident.playbookId);
-    return staffRoles(store, { ...incident, declaredBy: actor.userId }, playbook, actor.userId, now);
+    return staffRoles(store, { ...incident, declaredBy: actor.userId, platform: actor.platform }, playbook, actor.userId, now);
   });
   const incident = (await publishIncident(context, incidentId))!;
   await refreshTriageCard(context, incidentId);

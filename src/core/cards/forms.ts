@@ -1,0 +1,36 @@
+import { ROLES, ROLE_IDS, SEVERITIES, SEVERITY_LABELS, type Severity } from '../domain.js';
+import { CARD_ACTION } from './actions.js';
+import type { Card } from './card.js';
+
+/**
+ * The inputs Slack shows as modals, described once: each edge renders them its own way (Slack a
+ * modal, Teams inputs in the card). Submitting sends the form's action with each input's value.
+ */
+export function severityForm(incidentId: number, current?: Severity): Card {
+  return {
+    title: `Change the severity of INC-${incidentId}`,
+    inputs: [
+      { kind: 'choice', id: 'severity', label: 'Severity', options: SEVERITIES.map((s) => ({ value: s, label: SEVERITY_LABELS[s] })), ...(current ? { initial: current } : {}) },
+    ],
+    actions: [{ id: CARD_ACTION.severity, label: 'Change severity', value: `${incidentId}:${current ?? ''}`, style: 'primary' }],
+  };
+}
+
+export function assignForm(incidentId: number): Card {
+  return {
+    title: `Assign a role for INC-${incidentId}`,
+    inputs: [
+      { kind: 'choice', id: 'role', label: 'Role', options: ROLE_IDS.map((r) => ({ value: r, label: ROLES[r].name })) },
+      { kind: 'person', id: 'person', label: 'Person' },
+    ],
+    actions: [{ id: CARD_ACTION.assign, label: 'Assign', value: `${incidentId}:assign`, style: 'primary' }],
+  };
+}
+
+export function dismissForm(incidentId: number): Card {
+  return {
+    title: `Not a real incident: INC-${incidentId}`,
+    inputs: [{ kind: 'text', id: 'reason', label: 'Why is it not a real incident?', multiline: true, maxLength: 500, required: true }],
+    actions: [{ id: CARD_ACTION.triageDismiss, label: 'Not a real incident', value: String(incidentId), style: 'danger' }],
+  };
+}
