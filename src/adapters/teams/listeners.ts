@@ -1,0 +1,216 @@
+import { randomBytes } from 'node:crypto';
+import type { Activity, TurnContext } from 'botbuilder';
+import type { Logger } from 'pino';
+import { assignForm, dismissForm, severityForm } from '../../core/cards/forms.js';
+import type { Card } from '../../core/cards/card.js';
+import type { Actor, CoreContext } from '../../core/context.js';
+import { isSeverity } from '../../core/domain.js';
+import { decodeCardClick, handleCardClick } from '../../core/handle-action.js';
+import { handleCommand } from '../../core/handle-command.js';
+import { pageCard } from '../../core/roles/page-card.js';
+import type { Reply } from '../../core/reply.js';
+import type { ChatDirectory } from '../../db/chat-directory.js';
+import type { WorkQueue } from '../work-queue.js';
+import type { TeamsConnector } from './connector.js';
+import { ADAPTIVE_CARD_CONTENT_TYPE, type AdaptiveCard } from './render.js';
+import { channelOf, type TeamsPlatform } from './platform.js';
+
+/** Teams wants an invoke answered within 5 s; past this the current card goes back and the work goes on. */
+const INVOKE_BUDGET_MS = 4_000;
+
+export interface TurnDeps {
+  context: CoreContext;
+  platform: TeamsPlatform;
+  connector: TeamsConnector;
+  directory: ChatDirectory;
+  queue: WorkQueue;
+  logger: Logger;
+}
+
+type Inbound = Activity & { value?: unknown };
+
+function tenantOf(activity: Inbound): string | undefined {
+  const data = activity.channelData as { tenant?: { id?: string } } | undefined;
+  return activity.conversation?.tenantId ?? data?.tenant?.id;
+}
+
+function personId(activity: Inbound): string {
+  return activity.from?.aadObjectId ?? activity.from?.id ?? 'unknown';
+}
+
+/** Every activity tells where the conversation lives and who the person is: kept for proactive sends. */
+async function remember(deps: TurnDeps, activity: Inbound): Promise<void> {
+  const now = new Date();
+  const tenantId = tenantOf(activity);
+  const reference = { serviceUrl: activity.serviceUrl, ...(tenantId ? { tenantId } : {}), conversationType: activity.conversation?.conversationType ?? null };
+  const conversationId = activity.conversation?.id;
+  if (conversationId) {
+    await deps.directory.rememberConversation(conversationId, reference, now);
+    const channel = (activity.channelData as { channel?: { id?: string } } | undefined)?.channel?.id ?? channelOf(conversationId);
+    if (channel !== conversationId) await deps.directory.rememberConversation(channel, reference, now);
+  }
+  const from = activity.from;
+  if (from?.id && from.role !== 'bot') {
+    const personal = activity.conversation?.conversationType === 'personal' && conversationId ? { personalChat: conversationId } : {};
+    await deps.directory.rememberPerson(
+      { id: personId(activity), name: from.name ?? from.id, address: { mri: from.id, serviceUrl: activity.serviceUrl, ...(tenantId ? { tenantId } : {}), ...personal } },
+      now,
+    );
+  }
+}
+
+const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&nbsp;': ' ' };
+
+/**
+ * The command a person typed: the bot's mention removed, other mentions turned into `@<AAD id>`
+ * (the stable id the core stores), HTML from the Teams client flattened, the leading `incident`
+ * optional.
+ */
+export async function commandText(deps: TurnDeps, turn: TurnContext): Promise<string> {
+  const activity = turn.activity as Inbound;
+  const botId = activity.recipient?.id;
+  let text = activity.text ?? '';
+  const mentions = (activity.entities ?? []).filter((e) => e.type === 'mention') as unknown as { text?: string; mentioned?: { id?: string; name?: string } }[];
+  for (const mention of mentions) {
+    if (!mention.text || !mention.mentioned?.id) continue;
+    if (mention.mentioned.id === botId) {
+      text = text.split(mention.text).join(' ');
+      continue;
+    }
+    const person = await resolvePerson(deps, activity, mention.mentioned.id, mention.mentioned.name ?? '');
+    text = text.split(mention.text).join(` @${person} `);
+  }
+  text = text
+    .replace(/<br\s*\/?>|<\/p>/gi, '\n')
+    .replace(/<[^>]+>/g, '')
+    .replace(/&(amp|lt|gt|quot|#39|nbsp);/g, (entity) => ENTITIES[entity] ?? entity)
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^incident\b\s*/i, '');
+  return `/incident ${text}`.trim();
+}
+
+/** A mentioned person's AAD object id: from the people the bot has seen, else asked of Teams. */
+async function resolvePerson(deps: TurnDeps, activity: Inbound, mri: string, name: string): Promise<string> {
+  const known = await deps.directory.personByAddress('mri', mri);
+  if (known) return known.id;
+  const member = await deps.connector.member(
+    { serviceUrl: activity.serviceUrl, conversationId: activity.conversation.id, ...(tenantOf(activity) ? { tenantId: tenantOf(activity)! } : {}) },
+    mri,
+  );
+  const id = member?.aadObjectId ?? mri;
+  await deps.directory.rememberPerson({ id, name: member?.name ?? name, address: { mri, serviceUrl: activity.serviceUrl } }, new Date());
+  return id;
+}
+
+function actorOf(activity: Inbound): Actor {
+  return { platform: 'teams', userId: personId(activity), channelId: activity.conversation.id, ...(activity.id ? { requestKey: `teams:${activity.id}` } : {}) };
+}
+
+/** A reply in the conversation it answers: the text, then the card as its own message. */
+async function sendReply(deps: TurnDeps, conversationId: string, reply: Reply): Promise<void> {
+  const to = await deps.platform.address(conversationId);
+  if (reply.text.trim() && reply.text !== reply.card?.title) await deps.connector.send(to, await deps.platform.textActivity(reply.text));
+  if (reply.card) await deps.connector.send(to, deps.platform.cardActivity(await deps.platform.render(reply.card)));
+}
+
+/** A failure the person should see: what failed and a reference that is also on the log line. */
+function failureReply(deps: TurnDeps, what: string, error: unknown): Reply {
+  const ref = randomBytes(4).toString('hex');
+  deps.logger.error({ ref, work: what, err: error instanceof Error ? error.message : String(error) }, 'teams work failed');
+  return { text: `Could not ${what}: ${error instanceof Error ? error.message : 'internal error'} (ref ${ref}).` };
+}
+
+async function onMessage(deps: TurnDeps, turn: TurnContext): Promise<void> {
+  const activity = turn.activity as Inbound;
+  // Action.Submit (the fallback of Action.Execute on older clients) arrives as a message with a value.
+  if (!activity.text && activity.value && typeof activity.value === 'object') {
+    void deps.queue.run(async () => {
+      const outcome = await runClick(deps, activity, activity.value as Record<string, unknown>);
+      if (outcome.card && (outcome.replaces || !outcome.text) && activity.replyToId) await deps.platform.updateCard({ id: activity.replyToId, conversation: activity.conversation.id }, outcome.card);
+      else if (outcome.text) await sendReply(deps, activity.conversation.id, { text: outcome.text });
+    }, activity.conversation.id);
+    return;
+  }
+  const text = await commandText(deps, turn);
+  const conversationId = activity.conversation.id;
+  // Acked at once (HTTP 200); the command runs after, in arrival order per conversation.
+  void deps.queue.run(async () => {
+    let reply: Reply;
+    try {
+      reply = await handleCommand(deps.context, actorOf(activity), text);
+    } catch (error) {
+      reply = failureReply(deps, 'run the command', error);
+    }
+    await sendReply(deps, conversationId, reply).catch((error: unknown) => deps.logger.error({ err: String(error) }, 'could not send the Teams reply'));
+  }, conversationId);
+}
+
+interface ClickOutcome {
+  card?: Card;
+  /** The clicked message itself shows `card` from now on (a page once acknowledged). */
+  replaces?: boolean;
+  content?: AdaptiveCard;
+  text?: string;
+}
+
+/** Decodes a card click, shows the form first where the action needs input, runs it, and says what to show. */
+async function runClick(deps: TurnDeps, activity: Inbound, data: Record<string, unknown>): Promise<ClickOutcome> {
+  const actionId = typeof data.action === 'string' ? data.action : '';
+  const value = typeof data.value === 'string' ? data.value : '';
+  const click = decodeCardClick(actionId, value, data);
+  const incidentId = Number(/^(\d+)/.exec(value)?.[1] ?? NaN);
+  if (click === 'needs-input') {
+    const current = value.split(':')[1] ?? '';
+    if (actionId === 'severity') return { card: severityForm(incidentId, isSeverity(current) ? current : undefined) };
+    if (actionId === 'assign') return { card: assignForm(incidentId) };
+    return { card: dismissForm(incidentId) };
+  }
+  if (!click) return { text: `This button ("${actionId}") is not one the bot made.` };
+  const reply = await handleCardClick(deps.context, actorOf(activity), click);
+  if (click.action === 'page-ack') {
+    const [, pageId] = value.split(':').map(Number);
+    const [incident, pages] = await Promise.all([deps.context.store.incidents.get(incidentId), deps.context.store.pages.forIncident(incidentId)]);
+    const page = pages.find((p) => p.id === pageId);
+    if (incident && page) return { card: pageCard(incident, page, deps.platform, deps.context.timeZone), replaces: true, text: reply.text };
+  }
+  // The core has re-rendered the incident's (or the alert's) cards; the clicked message's newest content answers.
+  const content = activity.replyToId ? deps.platform.lastCard(activity.replyToId) : undefined;
+  return content ? { content, text: reply.text } : { text: reply.text };
+}
+
+async function invokeResponse(deps: TurnDeps, outcome: ClickOutcome): Promise<unknown> {
+  const content = outcome.content ?? (outcome.card ? await deps.platform.render(outcome.card) : undefined);
+  if (content) return { statusCode: 200, type: ADAPTIVE_CARD_CONTENT_TYPE, value: content };
+  return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: outcome.text ?? 'Done.' };
+}
+
+async function onCardAction(deps: TurnDeps, turn: TurnContext): Promise<void> {
+  const activity = turn.activity as Inbound;
+  const action = (activity.value as { action?: { data?: unknown } } | undefined)?.action;
+  const data = action?.data && typeof action.data === 'object' ? (action.data as Record<string, unknown>) : {};
+  let outcome: ClickOutcome | undefined;
+  const work = deps.queue.run(async () => {
+    outcome = await runClick(deps, activity, data).catch((error: unknown) => ({ text: failureReply(deps, 'handle the click', error).text }));
+    if (outcome.card && outcome.replaces && activity.replyToId) {
+      await deps.platform.updateCard({ id: activity.replyToId, conversation: activity.conversation.id }, outcome.card).catch(() => undefined);
+    }
+  }, activity.conversation.id);
+  const inTime = await Promise.race([work.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), INVOKE_BUDGET_MS).unref())]);
+  const shown = inTime && outcome ? outcome : { ...(activity.replyToId && deps.platform.lastCard(activity.replyToId) ? { content: deps.platform.lastCard(activity.replyToId)! } : { text: 'Working on it: the card updates in a moment.' }) };
+  await turn.sendActivity({ type: 'invokeResponse', value: { status: 200, body: await invokeResponse(deps, shown) } });
+}
+
+/** The bot's logic for one activity from Teams. */
+export function teamsTurn(deps: TurnDeps): (turn: TurnContext) => Promise<void> {
+  return async (turn) => {
+    const activity = turn.activity as Inbound;
+    await remember(deps, activity);
+    if (activity.type === 'message') return onMessage(deps, turn);
+    if (activity.type === 'invoke' && activity.name === 'adaptiveCard/action') return onCardAction(deps, turn);
+    if (activity.type === 'invoke') {
+      await turn.sendActivity({ type: 'invokeResponse', value: { status: 200, body: {} } });
+    }
+    // conversationUpdate (installed, members added) needs nothing more than what was remembered.
+  };
+}
