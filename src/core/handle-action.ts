@@ -85,7 +85,9 @@ export function decodeCardClick(actionId: string, value: string, inputs: Record<
     case CARD_ACTION.triageDeclare:
       return { action: 'triage-declare', value };
     case CARD_ACTION.triageDismiss:
-      return text('reason') ? { action: 'triage-dismiss', value, reason: text('reason') } : 'needs-input';
+      // The form was submitted when its field is there, even empty: the reason is optional.
+      if (!('reason' in inputs)) return 'needs-input';
+      return text('reason') ? { action: 'triage-dismiss', value, reason: text('reason') } : { action: 'triage-dismiss', value };
     case CARD_ACTION.severity:
       return text('severity') && Number.isFinite(incidentId) ? { action: 'severity', incidentId, severity: text('severity') } : 'needs-input';
     case CARD_ACTION.assign:

@@ -115,7 +115,7 @@ describe('clicks and commands in an incident channel', () => {
       private_metadata: assignView.private_metadata,
       values: {
         role: { value: { type: 'static_select', selected_option: { value: 'comms', text: { type: 'plain_text', text: 'Communications Lead' } } } },
-        user: { value: { type: 'users_select', selected_user: 'UCARA' } },
+        person: { value: { type: 'users_select', selected_user: 'UCARA' } },
       },
     });
     const roles = await h.app.context.store.roles.forIncident(incidentId);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Card, ChecklistItem } from '../../src/core/cards/card.js';
-import { declareModal, severityModal, assignModal } from '../../src/adapters/slack/modals.js';
+import { declareModal, formModal } from '../../src/adapters/slack/modals.js';
+import { assignForm, severityForm } from '../../src/core/cards/forms.js';
 import { CHECKLIST_ITEMS_PER_MESSAGE, cardToBlocks, escapeMrkdwn } from '../../src/adapters/slack/render.js';
 import { blockKitProblems, refuseBlocks } from '../support/block-kit-limits.js';
 
@@ -56,8 +57,8 @@ describe('Card → Block Kit', () => {
   });
 
   it('renders the modals', () => {
-    expect(severityModal('sev2', { channelId: 'C1', incidentId: 7 })).toMatchSnapshot();
-    expect(assignModal({ channelId: 'C1', incidentId: 7 })).toMatchSnapshot();
+    expect(formModal(severityForm(7, 'sev2'), { channelId: 'C1', incidentId: 7 })).toMatchSnapshot();
+    expect(formModal(assignForm(7), { channelId: 'C1', incidentId: 7 })).toMatchSnapshot();
     const modal = declareModal([], { channelId: 'C1' });
     expect(blockKitProblems(modal.blocks, 100)).toEqual([]);
   });

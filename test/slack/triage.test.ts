@@ -42,10 +42,10 @@ describe('alerts waiting for triage in Slack', () => {
     // The click asks why before anything changes.
     expect((await h.app.context.store.incidents.get(incidentId))!.state).toBe('declared');
     const form = h.fake.callsTo('views.open').at(-1)!.args.view as { callback_id: string; private_metadata: string };
-    expect(form.callback_id).toBe('dismiss');
+    expect(form.callback_id).toBe('triage:dismiss');
     await h.submit({
       id: [...h.fake.views.keys()].at(-1)!,
-      callback_id: 'dismiss',
+      callback_id: 'triage:dismiss',
       private_metadata: form.private_metadata,
       values: { reason: { value: { type: 'plain_text_input', value: 'synthetic traffic from the nightly load test' } } },
     });

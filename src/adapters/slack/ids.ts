@@ -1,29 +1,22 @@
+import { CARD_ACTION } from '../../core/cards/actions.js';
+
 /**
- * The ids the Slack edge puts on blocks, elements and views, and reads back from payloads. The
- * values of buttons and options are the core's own (`<incidentId>:<step>`, `<incidentId>:<state>`).
+ * The ids the Slack edge puts on blocks, elements and views, and reads back from payloads. Buttons
+ * carry the core's card action ids (CARD_ACTION) and values unchanged; only the checklist's
+ * checkbox elements and the modals have ids of Slack's own.
  */
 export const COMMAND = '/incident';
 
 export const ACTION = {
   /** Checkbox elements: `steps:<group>:<chunk>`; one element holds at most 10 options. */
   stepsPrefix: 'steps:',
-  /** Header buttons named by the core's card actions. */
-  statePrefix: 'state:',
-  severity: 'severity',
-  assign: 'assign',
-  pageAck: 'page:ack',
-  /** An alert's triage card: declare it real, or dismiss it. */
-  triageDeclare: 'triage:declare',
-  triageDismiss: 'triage:dismiss',
   /** The declare modal's title input: pressing Enter re-matches the playbook. */
   declareTitle: 'declare_title',
 } as const;
 
+/** The declare modal's callback id; the core's forms use their action id as theirs (modals.ts). */
 export const VIEW = {
   declare: 'declare',
-  severity: 'severity',
-  assign: 'assign',
-  dismiss: 'dismiss',
 } as const;
 
 export function stepsActionId(groupId: string, chunk: number): string {
@@ -34,6 +27,8 @@ export function stepsActionId(groupId: string, chunk: number): string {
 export interface ViewMetadata {
   channelId: string;
   incidentId?: number;
+  /** A form's action value (the core's), sent back with the inputs on submit. */
+  value?: string;
 }
 
 export function encodeMetadata(metadata: ViewMetadata): string {
@@ -46,6 +41,7 @@ export function decodeMetadata(text: string | undefined): ViewMetadata {
     return {
       channelId: typeof value.channelId === 'string' ? value.channelId : '',
       ...(typeof value.incidentId === 'number' ? { incidentId: value.incidentId } : {}),
+      ...(typeof value.value === 'string' ? { value: value.value } : {}),
     };
   } catch {
     return { channelId: '' };

@@ -1,10 +1,12 @@
 import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
-import { ROLES, ROLE_IDS, SEVERITIES, SEVERITY_LABELS, type Severity } from '../../core/domain.js';
+import type { Card } from '../../core/cards/card.js';
+import { formAction } from '../../core/cards/forms.js';
+import { SEVERITIES, SEVERITY_LABELS } from '../../core/domain.js';
 import type { Playbook } from '../../core/playbook/schema.js';
 import { ACTION, VIEW, encodeMetadata, type ViewMetadata } from './ids.js';
 import { truncate } from './render.js';
 
-/** Modals (pure): the declare form and the header's "Change severity" and "Assign role". */
+/** Modals (pure): the declare form, and every core form ("Change severity", "Assign role", "Not a real incident"). */
 
 const plain = (text: string) => ({ type: 'plain_text' as const, text });
 
@@ -97,64 +99,36 @@ export function declareModal(playbooks: Playbook[], metadata: ViewMetadata, form
   };
 }
 
-export function severityModal(current: Severity | undefined, metadata: ViewMetadata): ModalView {
-  const initial = severityOptions.find((o) => o.value === current);
+/**
+ * A core form (cards/forms.ts) as a modal: each input a block whose id is the input's, the submit
+ * button the form's action. The callback id is the action id, so one listener submits every form.
+ */
+export function formModal(form: Card, metadata: Omit<ViewMetadata, 'value'>): ModalView {
+  const action = formAction(form);
+  const blocks: KnownBlock[] = (form.inputs ?? []).map((input) => {
+    const label = plain(truncate(input.label, 2000));
+    if (input.kind === 'choice') {
+      const options = input.options.map((o) => option(o.label, o.value));
+      const initial = options.find((o) => o.value === input.initial);
+      return { type: 'input', block_id: input.id, label, element: { type: 'static_select', action_id: 'value', options, ...(initial ? { initial_option: initial } : {}) } };
+    }
+    if (input.kind === 'person') return { type: 'input', block_id: input.id, label, element: { type: 'users_select', action_id: 'value' } };
+    return {
+      type: 'input',
+      block_id: input.id,
+      label,
+      optional: !input.required,
+      ...(input.placeholder ? { hint: plain(truncate(input.placeholder, 2000)) } : {}),
+      element: { type: 'plain_text_input', action_id: 'value', ...(input.multiline ? { multiline: true } : {}), ...(input.maxLength ? { max_length: input.maxLength } : {}) },
+    };
+  });
   return {
     type: 'modal',
-    callback_id: VIEW.severity,
-    private_metadata: encodeMetadata(metadata),
-    title: plain('Change severity'),
-    submit: plain('Change'),
+    callback_id: action.id,
+    private_metadata: encodeMetadata({ ...metadata, value: action.value }),
+    title: plain(truncate(form.title, 24)),
+    submit: plain(truncate(action.label, 24)),
     close: plain('Cancel'),
-    blocks: [
-      {
-        type: 'input',
-        block_id: 'severity',
-        label: plain('Severity'),
-        element: { type: 'static_select', action_id: 'value', options: severityOptions, ...(initial ? { initial_option: initial } : {}) },
-      },
-    ],
-  };
-}
-
-/** "Not a real incident": why, so the false-positive rate can be read later, not only counted. */
-export function dismissModal(metadata: ViewMetadata): ModalView {
-  return {
-    type: 'modal',
-    callback_id: VIEW.dismiss,
-    private_metadata: encodeMetadata(metadata),
-    title: plain('Not a real incident'),
-    submit: plain('Dismiss alert'),
-    close: plain('Cancel'),
-    blocks: [
-      {
-        type: 'input',
-        block_id: 'reason',
-        optional: true,
-        label: plain('Why is it not real?'),
-        hint: plain('For example: load-test traffic, a known benign pattern, a monitor misconfigured.'),
-        element: { type: 'plain_text_input', action_id: 'value', max_length: 500 },
-      },
-    ],
-  };
-}
-
-export function assignModal(metadata: ViewMetadata): ModalView {
-  return {
-    type: 'modal',
-    callback_id: VIEW.assign,
-    private_metadata: encodeMetadata(metadata),
-    title: plain('Assign a role'),
-    submit: plain('Assign'),
-    close: plain('Cancel'),
-    blocks: [
-      {
-        type: 'input',
-        block_id: 'role',
-        label: plain('Role'),
-        element: { type: 'static_select', action_id: 'value', options: ROLE_IDS.map((r) => option(ROLES[r].name, r)) },
-      },
-      { type: 'input', block_id: 'user', label: plain('Person'), element: { type: 'users_select', action_id: 'value' } },
-    ],
+    blocks,
   };
 }

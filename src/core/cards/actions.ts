@@ -27,9 +27,3 @@ export function isCardActionId(id: string): id is CardActionId {
   return ACTION_IDS.includes(id);
 }
 
-/** What an action needs typed in before it can run; a click without these values opens the form first. */
-export const ACTION_INPUTS: Partial<Record<CardActionId, readonly string[]>> = {
-  [CARD_ACTION.severity]: ['severity'],
-  [CARD_ACTION.assign]: ['role', 'person'],
-  [CARD_ACTION.triageDismiss]: ['reason'],
-};

@@ -6,9 +6,16 @@ import type { Card } from './card.js';
  * The inputs Slack shows as modals, described once: each edge renders them its own way (Slack a
  * modal, Teams inputs in the card). Submitting sends the form's action with each input's value.
  */
+/** The action a form submits, with the value it carries. */
+export function formAction(form: Card): { id: string; value: string; label: string } {
+  const action = form.actions?.[0];
+  if (!action) throw new Error(`the form "${form.title}" has no action`);
+  return action;
+}
+
 export function severityForm(incidentId: number, current?: Severity): Card {
   return {
-    title: `Change the severity of INC-${incidentId}`,
+    title: 'Change severity',
     inputs: [
       { kind: 'choice', id: 'severity', label: 'Severity', options: SEVERITIES.map((s) => ({ value: s, label: SEVERITY_LABELS[s] })), ...(current ? { initial: current } : {}) },
     ],
@@ -18,7 +25,7 @@ export function severityForm(incidentId: number, current?: Severity): Card {
 
 export function assignForm(incidentId: number): Card {
   return {
-    title: `Assign a role for INC-${incidentId}`,
+    title: 'Assign a role',
     inputs: [
       { kind: 'choice', id: 'role', label: 'Role', options: ROLE_IDS.map((r) => ({ value: r, label: ROLES[r].name })) },
       { kind: 'person', id: 'person', label: 'Person' },
@@ -29,8 +36,8 @@ export function assignForm(incidentId: number): Card {
 
 export function dismissForm(incidentId: number): Card {
   return {
-    title: `Not a real incident: INC-${incidentId}`,
-    inputs: [{ kind: 'text', id: 'reason', label: 'Why is it not a real incident?', multiline: true, maxLength: 500, required: true }],
+    title: 'Not a real incident',
+    inputs: [{ kind: 'text', id: 'reason', label: 'Why is it not real?', placeholder: 'For example: load-test traffic, a known benign pattern, a monitor misconfigured.', maxLength: 500 }],
     actions: [{ id: CARD_ACTION.triageDismiss, label: 'Not a real incident', value: String(incidentId), style: 'danger' }],
   };
 }

@@ -1,3 +1,4 @@
+import { CARD_ACTION } from '../cards/actions.js';
 import type { Card, CardAction } from '../cards/card.js';
 import { ROLES, ROLE_IDS, SEVERITY_LABELS } from '../domain.js';
 import { deadlineTime } from '../playbook/fill-template.js';
@@ -16,10 +17,10 @@ export const STATE_LABELS: Record<Incident['state'], string> = {
 };
 
 const NEXT_STATE_BUTTONS: Record<Incident['state'], CardAction[]> = {
-  declared: [{ id: 'state:triaged', label: 'Triage', value: 'triaged', style: 'primary' }],
-  triaged: [{ id: 'state:contained', label: 'Contained', value: 'contained', style: 'primary' }],
-  contained: [{ id: 'state:resolved', label: 'Resolved', value: 'resolved', style: 'primary' }],
-  resolved: [{ id: 'state:closed', label: 'Close', value: 'closed' }],
+  declared: [{ id: `${CARD_ACTION.state}:triaged`, label: 'Triage', value: 'triaged', style: 'primary' }],
+  triaged: [{ id: `${CARD_ACTION.state}:contained`, label: 'Contained', value: 'contained', style: 'primary' }],
+  contained: [{ id: `${CARD_ACTION.state}:resolved`, label: 'Resolved', value: 'resolved', style: 'primary' }],
+  resolved: [{ id: `${CARD_ACTION.state}:closed`, label: 'Close', value: 'closed' }],
   closed: [],
   false_positive: [],
 };
@@ -71,8 +72,8 @@ export function buildHeaderCard({ incident, playbook, roles, mention, timeZone }
   const actions: CardAction[] = isOpen(incident.state)
     ? [
         ...NEXT_STATE_BUTTONS[incident.state],
-        { id: 'severity', label: 'Change severity', value: incident.severity },
-        { id: 'assign', label: 'Assign role', value: 'assign' },
+        { id: CARD_ACTION.severity, label: 'Change severity', value: incident.severity },
+        { id: CARD_ACTION.assign, label: 'Assign role', value: 'assign' },
       ]
     : [];
   return {

@@ -1,12 +1,10 @@
+import { CARD_ACTION } from '../cards/actions.js';
 import type { Card, CardField } from '../cards/card.js';
 import { SEVERITY_LABELS } from '../domain.js';
 import { incidentRef } from '../incident/header-card.js';
 import type { Incident } from '../incident/incident.js';
 import { formatTime } from '../time/time-input.js';
 import type { StoredAlert } from './alert.js';
-
-export const TRIAGE_DECLARE = 'triage:declare';
-export const TRIAGE_DISMISS = 'triage:dismiss';
 
 /**
  * An alert waiting for a person: what fired, and two buttons. Action ids `triage:declare` and
@@ -38,8 +36,8 @@ export function triageCard(incident: Incident, alert: StoredAlert, options: { ti
       ? {}
       : {
           actions: [
-            { id: TRIAGE_DECLARE, label: 'Declare incident', value: String(incident.id), style: 'primary' as const },
-            { id: TRIAGE_DISMISS, label: 'Not a real incident', value: String(incident.id), style: 'danger' as const },
+            { id: CARD_ACTION.triageDeclare, label: 'Declare incident', value: String(incident.id), style: 'primary' as const },
+            { id: CARD_ACTION.triageDismiss, label: 'Not a real incident', value: String(incident.id), style: 'danger' as const },
           ],
         }),
     context: [decided ? `${ref}` : `Or type \`/incident alert declare ${incident.id}\` or \`/incident alert dismiss ${incident.id} <reason>\`.`],

@@ -1,11 +1,13 @@
 import type { App, BlockAction, ButtonAction, CheckboxesAction, PlainTextInputAction } from '@slack/bolt';
 import type { KnownBlock, Option } from '@slack/types';
 import type { Actor } from '../../../core/context.js';
-import { handleCardClick, type CardClick } from '../../../core/handle-action.js';
+import { CARD_ACTION } from '../../../core/cards/actions.js';
+import { decodeCardClick, handleCardClick, type CardClick } from '../../../core/handle-action.js';
 import { isSeverity } from '../../../core/domain.js';
 import { matchPlaybook } from '../../../core/playbook/match-playbook.js';
 import { ACTION, decodeMetadata, incidentIdOf } from '../ids.js';
-import { assignModal, declareModal, dismissModal, severityModal } from '../modals.js';
+import { assignForm, dismissForm, severityForm } from '../../../core/cards/forms.js';
+import { declareModal, formModal } from '../modals.js';
 import { responseFor, type ListenerDeps } from './deps.js';
 
 function actorOf(deps: ListenerDeps, body: BlockAction): Actor {
@@ -54,34 +56,27 @@ export function registerActions(app: App, deps: ListenerDeps): void {
     await click(body, changes.map((c) => ({ action: 'step', ...c })), respond);
   });
 
-  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: new RegExp(`^${ACTION.statePrefix}`) }, async ({ ack, body, action, respond }) => {
+  // Buttons that run at once: the core decodes the card action id and value, as for every edge.
+  const immediate = new RegExp(`^(${CARD_ACTION.state}(:.*)?|${CARD_ACTION.pageAck}|${CARD_ACTION.triageDeclare})$`);
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: immediate }, async ({ ack, body, action, respond }) => {
     await ack();
-    await click(body, [{ action: 'state', value: action.value ?? '' }], respond);
+    const decoded = decodeCardClick(action.action_id, action.value ?? '');
+    await click(body, decoded && decoded !== 'needs-input' ? [decoded] : [], respond);
   });
 
-  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION.pageAck }, async ({ ack, body, action, respond }) => {
-    await ack();
-    await click(body, [{ action: 'page-ack', value: action.value ?? '' }], respond);
-  });
-
-  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION.triageDeclare }, async ({ ack, body, action, respond }) => {
-    await ack();
-    await click(body, [{ action: 'triage-declare', value: action.value ?? '' }], respond);
-  });
-
-  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION.triageDismiss }, async ({ ack, body, action, respond }) => {
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: CARD_ACTION.triageDismiss }, async ({ ack, body, action, respond }) => {
     await ack();
     const incidentId = /^\d+$/.test(action.value ?? '') ? Number(action.value) : undefined;
     await deps.run(
       'open dismiss',
       async () => {
-        await deps.client.views.open({ trigger_id: body.trigger_id, view: dismissModal({ channelId: body.channel?.id ?? '', ...(incidentId ? { incidentId } : {}) }) });
+        await deps.client.views.open({ trigger_id: body.trigger_id, view: formModal(dismissForm(incidentId ?? 0), { channelId: body.channel?.id ?? '', ...(incidentId ? { incidentId } : {}) }) });
       },
       (reply) => respond(responseFor(reply)),
     );
   });
 
-  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION.severity }, async ({ ack, body, action, respond }) => {
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: CARD_ACTION.severity }, async ({ ack, body, action, respond }) => {
     await ack();
     const incidentId = incidentIdOf(action.value);
     const current = action.value?.split(':')[1] ?? '';
@@ -89,19 +84,19 @@ export function registerActions(app: App, deps: ListenerDeps): void {
       'open severity',
       async () => {
         const metadata = { channelId: body.channel?.id ?? '', ...(incidentId ? { incidentId } : {}) };
-        await deps.client.views.open({ trigger_id: body.trigger_id, view: severityModal(isSeverity(current) ? current : undefined, metadata) });
+        await deps.client.views.open({ trigger_id: body.trigger_id, view: formModal(severityForm(incidentId ?? 0, isSeverity(current) ? current : undefined), metadata) });
       },
       (reply) => respond(responseFor(reply)),
     );
   });
 
-  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: ACTION.assign }, async ({ ack, body, action, respond }) => {
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: CARD_ACTION.assign }, async ({ ack, body, action, respond }) => {
     await ack();
     const incidentId = incidentIdOf(action.value);
     await deps.run(
       'open assign',
       async () => {
-        await deps.client.views.open({ trigger_id: body.trigger_id, view: assignModal({ channelId: body.channel?.id ?? '', ...(incidentId ? { incidentId } : {}) }) });
+        await deps.client.views.open({ trigger_id: body.trigger_id, view: formModal(assignForm(incidentId ?? 0), { channelId: body.channel?.id ?? '', ...(incidentId ? { incidentId } : {}) }) });
       },
       (reply) => respond(responseFor(reply)),
     );

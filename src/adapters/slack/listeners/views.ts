@@ -1,7 +1,8 @@
 import type { App, ViewOutput } from '@slack/bolt';
 import type { Actor } from '../../../core/context.js';
 import { isSeverity } from '../../../core/domain.js';
-import { handleCardClick } from '../../../core/handle-action.js';
+import { CARD_ACTION } from '../../../core/cards/actions.js';
+import { decodeCardClick, handleCardClick } from '../../../core/handle-action.js';
 import { errorReply } from '../../../core/handle-command.js';
 import { declareIncident, declaredReply, type DeclareRequest } from '../../../core/incident/declare-incident.js';
 import { VIEW, decodeMetadata } from '../ids.js';
@@ -9,6 +10,8 @@ import { AUTO_PLAYBOOK, NO_PLAYBOOK } from '../modals.js';
 import { replyInChannel, type ListenerDeps } from './deps.js';
 
 type Values = ViewOutput['state']['values'];
+
+const FORM_CALLBACKS = new RegExp(`^(${[CARD_ACTION.severity, CARD_ACTION.assign, CARD_ACTION.triageDismiss].join('|')})$`);
 
 /** The one element value of an input block, whatever its kind. */
 function valueOf(values: Values, blockId: string): string | undefined {
@@ -71,37 +74,17 @@ export function registerViews(app: App, deps: ListenerDeps): void {
     );
   });
 
-  app.view(VIEW.severity, async ({ ack, body, view }) => {
+  // Every core form (severity, assign, dismiss) submits the same way: its inputs, decoded by the core.
+  app.view(FORM_CALLBACKS, async ({ ack, body, view }) => {
     await ack();
-    const { channelId, incidentId } = decodeMetadata(view.private_metadata);
-    const severity = valueOf(view.state.values, 'severity') ?? '';
+    const { channelId, value, incidentId } = decodeMetadata(view.private_metadata);
+    const inputs = Object.fromEntries(Object.keys(view.state.values).map((blockId) => [blockId, valueOf(view.state.values, blockId) ?? '']));
+    // A modal opened before forms carried their value names only the incident.
+    const click = decodeCardClick(view.callback_id, value ?? String(incidentId ?? ''), inputs);
     const actor: Actor = { platform: deps.platform.name, userId: body.user.id, channelId };
     const tell = (reply: Parameters<typeof replyInChannel>[3]) => replyInChannel(deps, channelId, body.user.id, reply);
-    await deps.run('change severity', async () => {
-      await tell(await handleCardClick(deps.context, actor, { action: 'severity', incidentId: incidentId ?? 0, severity }));
-    }, tell, channelId);
-  });
-
-  app.view(VIEW.dismiss, async ({ ack, body, view }) => {
-    await ack();
-    const { channelId, incidentId } = decodeMetadata(view.private_metadata);
-    const reason = valueOf(view.state.values, 'reason')?.trim();
-    const actor: Actor = { platform: deps.platform.name, userId: body.user.id, channelId };
-    const tell = (reply: Parameters<typeof replyInChannel>[3]) => replyInChannel(deps, channelId, body.user.id, reply);
-    await deps.run('dismiss alert', async () => {
-      await tell(await handleCardClick(deps.context, actor, { action: 'triage-dismiss', value: String(incidentId ?? ''), ...(reason ? { reason } : {}) }));
-    }, tell, channelId);
-  });
-
-  app.view(VIEW.assign, async ({ ack, body, view }) => {
-    await ack();
-    const { channelId, incidentId } = decodeMetadata(view.private_metadata);
-    const role = valueOf(view.state.values, 'role') ?? '';
-    const userId = valueOf(view.state.values, 'user') ?? '';
-    const actor: Actor = { platform: deps.platform.name, userId: body.user.id, channelId };
-    const tell = (reply: Parameters<typeof replyInChannel>[3]) => replyInChannel(deps, channelId, body.user.id, reply);
-    await deps.run('assign role', async () => {
-      await tell(await handleCardClick(deps.context, actor, { action: 'assign', incidentId: incidentId ?? 0, role, userId }));
+    await deps.run(view.callback_id, async () => {
+      if (click && click !== 'needs-input') await tell(await handleCardClick(deps.context, actor, click));
     }, tell, channelId);
   });
 }
