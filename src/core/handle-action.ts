@@ -102,6 +102,6 @@ export async function handleCardClick(context: CoreContext, actor: Actor, click:
   try {
     return await runClick(context, actor, click);
   } catch (error) {
-    return errorReply(context, error);
+    return errorReply(context, error, undefined, `handle the ${click.action} click`);
   }
 }

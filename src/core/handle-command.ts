@@ -109,13 +109,14 @@ async function runCommand(context: CoreContext, actor: Actor, command: Command):
 }
 
 /** Turns an AppError into the one-line reason a person sees; anything else is logged and hidden. */
-export function errorReply(context: CoreContext, error: unknown, usage?: string): Reply {
+export function errorReply(context: CoreContext, error: unknown, usage?: string, what?: string): Reply {
   if (isAppError(error) && error.code !== 'internal') {
     return privateReply(`${error.message}${usage ? `\n${usage}` : ''}`);
   }
-  const reference = Math.random().toString(36).slice(2, 10);
-  context.logger.error({ err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error), reference }, 'command failed');
-  return privateReply(`Something went wrong on our side (reference ${reference}); nothing you typed was wrong. Try again, or tell the bot's operators the reference.`);
+  const ref = Math.random().toString(36).slice(2, 10);
+  context.logger.error({ err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error), ref, ...(what ? { what } : {}) }, 'command failed');
+  const failed = what ? `Could not ${what}: something went wrong on our side` : 'Something went wrong on our side';
+  return privateReply(`${failed} (ref ${ref}); nothing you typed was wrong. Try again, or tell the bot's operators the ref.`);
 }
 
 /** The single entry for typed commands from every chat edge. It never throws. */
@@ -128,6 +129,6 @@ export async function handleCommand(context: CoreContext, actor: Actor, text: st
     const name = text.replace(/^\/incident\s*/i, '').split(/\s+/)[0] ?? '';
     const spec = findCommand(name);
     const showUsage = isAppError(error, 'invalid_time') || isAppError(error, 'not_found');
-    return errorReply(context, error, showUsage && spec ? usageLine(spec) : undefined);
+    return errorReply(context, error, showUsage && spec ? usageLine(spec) : undefined, spec ? `run \`${spec.name}\`` : undefined);
   }
 }
