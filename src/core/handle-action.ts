@@ -1,4 +1,6 @@
 import { CARD_ACTION } from './cards/actions.js';
+import { AUTO_PLAYBOOK, NO_PLAYBOOK } from './cards/forms.js';
+import { declareIncident, declaredReply } from './incident/declare-incident.js';
 import { completeStep } from './checklist/complete-step.js';
 import { parseStepValue } from './checklist/checklist-card.js';
 import type { Actor, CoreContext } from './context.js';
@@ -26,6 +28,8 @@ export type CardClick =
   | { action: 'page-ack'; value: string }
   /** The triage card's buttons (`triage:declare`, `triage:dismiss`); value `<incidentId>`. */
   | { action: 'triage-declare'; value: string }
+  /** The declare form (cards/forms.ts). */
+  | { action: 'declare'; title: string; playbook?: string; severity?: string; description?: string }
   | { action: 'triage-dismiss'; value: string; reason?: string };
 
 const TIMED_STATES: readonly string[] = ['triaged', 'contained', 'resolved', 'closed'];
@@ -59,6 +63,21 @@ async function runClick(context: CoreContext, actor: Actor, click: CardClick): P
       if (!ack) throw new AppError('bad_command', `this button's value "${click.value}" is not one the bot made`);
       return acknowledgePage(context, actor, ack.incidentId, ack.pageId);
     }
+    case 'declare': {
+      if (!click.title) throw new AppError('bad_command', 'give the incident a title, e.g. "Support bot obeys hidden instructions"');
+      if (click.severity && !isSeverity(click.severity)) throw new AppError('bad_command', `"${click.severity}" is not a severity; use sev1 to sev4`);
+      if (click.playbook && click.playbook !== AUTO_PLAYBOOK && click.playbook !== NO_PLAYBOOK && !context.playbooks.get(click.playbook)) {
+        throw new AppError('bad_command', `there is no playbook "${click.playbook}"; pick one from the list`);
+      }
+      const playbookId = click.playbook === NO_PLAYBOOK ? null : click.playbook && click.playbook !== AUTO_PLAYBOOK ? click.playbook : undefined;
+      const result = await declareIncident(context, actor, {
+        title: click.title.slice(0, 150),
+        ...(playbookId !== undefined ? { playbookId } : {}),
+        ...(click.severity && isSeverity(click.severity) ? { severity: click.severity } : {}),
+        ...(click.description ? { description: click.description } : {}),
+      });
+      return declaredReply(context, result);
+    }
     case 'triage-declare':
     case 'triage-dismiss': {
       if (!/^\d+$/.test(click.value)) throw new AppError('bad_command', `this button's value "${click.value}" is not one the bot made`);
@@ -82,6 +101,15 @@ export function decodeCardClick(actionId: string, value: string, inputs: Record<
       return { action: 'step', value, done: inputs.done === true || inputs.done === 'true' };
     case CARD_ACTION.pageAck:
       return { action: 'page-ack', value };
+    case CARD_ACTION.declare:
+      if (!('title' in inputs)) return 'needs-input';
+      return {
+        action: 'declare',
+        title: text('title'),
+        ...(text('playbook') ? { playbook: text('playbook') } : {}),
+        ...(text('severity') ? { severity: text('severity') } : {}),
+        ...(text('description') ? { description: text('description') } : {}),
+      };
     case CARD_ACTION.triageDeclare:
       return { action: 'triage-declare', value };
     case CARD_ACTION.triageDismiss:

@@ -1,6 +1,6 @@
 import type { KnownBlock, ModalView, PlainTextOption } from '@slack/types';
 import type { Card } from '../../core/cards/card.js';
-import { formAction } from '../../core/cards/forms.js';
+import { AUTO_PLAYBOOK, NO_PLAYBOOK, formAction } from '../../core/cards/forms.js';
 import { SEVERITIES, SEVERITY_LABELS } from '../../core/domain.js';
 import type { Playbook } from '../../core/playbook/schema.js';
 import { ACTION, VIEW, encodeMetadata, type ViewMetadata } from './ids.js';
@@ -14,8 +14,7 @@ function option(text: string, value: string): PlainTextOption {
   return { text: plain(truncate(text, 75)), value };
 }
 
-export const AUTO_PLAYBOOK = 'auto';
-export const NO_PLAYBOOK = 'none';
+export { AUTO_PLAYBOOK, NO_PLAYBOOK } from '../../core/cards/forms.js';
 
 const severityOptions = SEVERITIES.map((s) => option(SEVERITY_LABELS[s], s));
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Activity, TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
-import { assignForm, dismissForm, severityForm } from '../../core/cards/forms.js';
+import { assignForm, declareForm, dismissForm, severityForm } from '../../core/cards/forms.js';
 import type { Card } from '../../core/cards/card.js';
 import type { Actor, CoreContext } from '../../core/context.js';
 import { isSeverity } from '../../core/domain.js';
@@ -134,6 +134,11 @@ async function onMessage(deps: TurnDeps, turn: TurnContext): Promise<void> {
   }
   const text = await commandText(deps, turn);
   const conversationId = activity.conversation.id;
+  if (/^\/incident declare$/i.test(text)) {
+    // Nothing after `declare`: the form, as Slack opens its modal.
+    void deps.queue.run(() => sendReply(deps, conversationId, { text: '', card: declareForm(deps.context.playbooks.all()) }), conversationId);
+    return;
+  }
   // Acked at once (HTTP 200); the command runs after, in arrival order per conversation.
   void deps.queue.run(async () => {
     let reply: Reply;
@@ -164,6 +169,7 @@ async function runClick(deps: TurnDeps, activity: Inbound, data: Record<string, 
     const current = value.split(':')[1] ?? '';
     if (actionId === 'severity') return { card: severityForm(incidentId, isSeverity(current) ? current : undefined) };
     if (actionId === 'assign') return { card: assignForm(incidentId) };
+    if (actionId === 'declare') return { card: declareForm(deps.context.playbooks.all()) };
     return { card: dismissForm(incidentId) };
   }
   if (!click) return { text: `This button ("${actionId}") is not one the bot made.` };

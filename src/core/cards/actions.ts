@@ -14,6 +14,8 @@ export const CARD_ACTION = {
   assign: 'assign',
   /** The page's Acknowledge button; value `<incidentId>:<pageId>`. */
   pageAck: 'page:ack',
+  /** The declare form's submit; value `declare`, the form's inputs carry the rest. */
+  declare: 'declare',
   /** The triage card's buttons; value `<incidentId>`. */
   triageDeclare: 'triage:declare',
   triageDismiss: 'triage:dismiss',

@@ -1,5 +1,6 @@
 import { ROLES, ROLE_IDS, SEVERITIES, SEVERITY_LABELS, type Severity } from '../domain.js';
 import { CARD_ACTION } from './actions.js';
+import type { Playbook } from '../playbook/schema.js';
 import type { Card } from './card.js';
 
 /**
@@ -11,6 +12,29 @@ export function formAction(form: Card): { id: string; value: string; label: stri
   const action = form.actions?.[0];
   if (!action) throw new Error(`the form "${form.title}" has no action`);
   return action;
+}
+
+export const AUTO_PLAYBOOK = 'auto';
+export const NO_PLAYBOOK = 'none';
+
+/** `/incident declare` with nothing after it: the form (Slack keeps a richer modal of its own). */
+export function declareForm(playbooks: Pick<Playbook, 'id' | 'name'>[]): Card {
+  return {
+    title: 'Declare an incident',
+    inputs: [
+      { kind: 'text', id: 'title', label: 'Title', placeholder: 'Support bot obeys instructions hidden in uploaded PDFs', maxLength: 150, required: true },
+      {
+        kind: 'choice',
+        id: 'playbook',
+        label: 'Playbook',
+        options: [{ value: AUTO_PLAYBOOK, label: 'Match from the title' }, ...playbooks.map((p) => ({ value: p.id, label: p.name })), { value: NO_PLAYBOOK, label: 'No playbook' }],
+        initial: AUTO_PLAYBOOK,
+      },
+      { kind: 'choice', id: 'severity', label: "Severity (empty: the playbook's default)", options: SEVERITIES.map((s) => ({ value: s, label: SEVERITY_LABELS[s] })) },
+      { kind: 'text', id: 'description', label: 'Description', multiline: true, maxLength: 2900 },
+    ],
+    actions: [{ id: CARD_ACTION.declare, label: 'Declare', value: 'declare', style: 'primary' }],
+  };
 }
 
 export function severityForm(incidentId: number, current?: Severity): Card {
