@@ -2,6 +2,7 @@ import { completeStep } from './checklist/complete-step.js';
 import { showStep } from './checklist/show-step.js';
 import { helpText, isParseError, parseCommand, usageLine, findCommand } from './commands/parse-command.js';
 import type { Command } from './commands/types.js';
+import type { Incident } from './incident/incident.js';
 import type { Actor, CoreContext } from './context.js';
 import { AppError, isAppError } from './errors.js';
 import { changeSeverity } from './incident/change-severity.js';
@@ -25,22 +26,22 @@ import { resolveTime } from './time/time-input.js';
 type ExerciseCommand = Extract<Command, { kind: `exercise-${string}` }>;
 type IncidentCommand = Exclude<Command, ExerciseCommand | { kind: 'help' | 'list' | 'declare' | 'oncall-set' | 'oncall-show' | 'metrics' | 'ack' | 'alert-declare' | 'alert-dismiss' }>;
 
-async function incidentInChannel(context: CoreContext, actor: Actor, command: IncidentCommand): Promise<number> {
+async function incidentInChannel(context: CoreContext, actor: Actor, command: IncidentCommand): Promise<Incident> {
   const incident = await context.store.incidents.findByChannel(actor.platform, actor.channelId);
   if (!incident) {
     const name = command.kind === 'transition' ? { triaged: 'triage', contained: 'contain', resolved: 'resolve', closed: 'close' }[command.to] : command.kind;
     throw new AppError('not_in_incident_channel', `\`${name}\` works in an incident's channel; \`/incident list\` shows the open ones`);
   }
-  return incident.id;
+  return incident;
 }
 
 async function runIncidentCommand(context: CoreContext, actor: Actor, command: IncidentCommand): Promise<Reply> {
-  const incidentId = await incidentInChannel(context, actor, command);
+  const incident = await incidentInChannel(context, actor, command);
+  const incidentId = incident.id;
   const platform = platformFor(context, { platform: actor.platform });
   const now = context.clock.now();
   switch (command.kind) {
     case 'status': {
-      const incident = (await context.store.incidents.get(incidentId))!;
       const { header } = await incidentCards(context, incident, platform);
       return privateReply(header.title, header);
     }

@@ -13,12 +13,31 @@ export interface KnownPerson {
  * (Teams sends proactively through stored conversation references). Upserted on every activity.
  */
 export class ChatDirectory {
+  /**
+   * What this process last wrote or read, so an activity that tells nothing new writes nothing
+   * (every message carries its sender and conversation; bench/teams.ts). Another replica's newer
+   * write is picked up on the next change or restart: service URLs and ids rarely change.
+   */
+  private readonly written = new Map<string, string>();
+  private readonly conversations = new Map<string, Record<string, unknown>>();
+  private readonly known = new Map<string, KnownPerson>();
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly platform: string,
   ) {}
 
+  private unchanged(key: string, value: unknown): boolean {
+    const json = JSON.stringify(value);
+    if (this.written.get(key) === json) return true;
+    this.written.set(key, json);
+    return false;
+  }
+
   async rememberPerson(person: KnownPerson, at: Date): Promise<void> {
+    if (this.unchanged(`person:${person.id}`, person)) return;
+    // The stored address is the merge of every write; read it back on the next lookup.
+    this.known.delete(person.id);
     const address = JSON.stringify(person.address);
     await this.db
       .insertInto('chat_people')
@@ -34,9 +53,12 @@ export class ChatDirectory {
   }
 
   async people(ids: string[]): Promise<KnownPerson[]> {
-    if (ids.length === 0) return [];
-    const rows = await this.db.selectFrom('chat_people').selectAll().where('platform', '=', this.platform).where('id', 'in', ids).execute();
-    return rows.map((row) => ({ id: row.id, name: row.name, address: row.address }));
+    const missing = ids.filter((id) => !this.known.has(id));
+    if (missing.length) {
+      const rows = await this.db.selectFrom('chat_people').selectAll().where('platform', '=', this.platform).where('id', 'in', missing).execute();
+      for (const row of rows) this.known.set(row.id, { id: row.id, name: row.name, address: row.address });
+    }
+    return ids.flatMap((id) => (this.known.has(id) ? [this.known.get(id)!] : []));
   }
 
   /** A person by a field of their address (Teams: the 29: id a mention carries). */
@@ -52,6 +74,8 @@ export class ChatDirectory {
   }
 
   async rememberConversation(id: string, reference: Record<string, unknown>, at: Date): Promise<void> {
+    if (this.unchanged(`conversation:${id}`, reference)) return;
+    this.conversations.set(id, reference);
     const json = JSON.stringify(reference);
     await this.db
       .insertInto('chat_conversations')
@@ -61,7 +85,10 @@ export class ChatDirectory {
   }
 
   async conversation(id: string): Promise<Record<string, unknown> | undefined> {
+    const cached = this.conversations.get(id);
+    if (cached) return cached;
     const row = await this.db.selectFrom('chat_conversations').select('reference').where('platform', '=', this.platform).where('id', '=', id).executeTakeFirst();
+    if (row) this.conversations.set(id, row.reference);
     return row?.reference;
   }
 

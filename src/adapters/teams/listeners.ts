@@ -45,9 +45,9 @@ async function remember(deps: TurnDeps, activity: Inbound): Promise<void> {
   const reference = { serviceUrl: activity.serviceUrl, ...(tenantId ? { tenantId } : {}), conversationType: activity.conversation?.conversationType ?? null };
   const conversationId = activity.conversation?.id;
   if (conversationId) {
-    await deps.directory.rememberConversation(conversationId, reference, now);
+    // A channel post's thread is reached through its channel (platform.address): one row per channel.
     const channel = (activity.channelData as { channel?: { id?: string } } | undefined)?.channel?.id ?? channelOf(conversationId);
-    if (channel !== conversationId) await deps.directory.rememberConversation(channel, reference, now);
+    await deps.directory.rememberConversation(channel, reference, now);
   }
   const from = activity.from;
   if (from?.id && from.role !== 'bot') {
@@ -66,8 +66,7 @@ const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>
  * (the stable id the core stores), HTML from the Teams client flattened, the leading `incident`
  * optional.
  */
-export async function commandText(deps: TurnDeps, turn: TurnContext): Promise<string> {
-  const activity = turn.activity as Inbound;
+export async function commandText(deps: TurnDeps, activity: Inbound): Promise<string> {
   const botId = activity.recipient?.id;
   let text = activity.text ?? '';
   const mentions = (activity.entities ?? []).filter((e) => e.type === 'mention') as unknown as { text?: string; mentioned?: { id?: string; name?: string } }[];
@@ -122,33 +121,37 @@ function failureReply(deps: TurnDeps, what: string, error: unknown): Reply {
 }
 
 async function onMessage(deps: TurnDeps, turn: TurnContext): Promise<void> {
-  const activity = turn.activity as Inbound;
+  // The turn ends with the HTTP answer: the work after it keeps its own copy of the activity.
+  const activity = structuredClone(turn.activity) as Inbound;
+  // Acked at once (HTTP 200); everything runs after, in arrival order per conversation.
+  void deps.queue.run(async () => {
+    await remember(deps, activity);
+    await runMessage(deps, activity);
+  }, activity.conversation.id);
+}
+
+async function runMessage(deps: TurnDeps, activity: Inbound): Promise<void> {
   // Action.Submit (the fallback of Action.Execute on older clients) arrives as a message with a value.
   if (!activity.text && activity.value && typeof activity.value === 'object') {
-    void deps.queue.run(async () => {
-      const outcome = await runClick(deps, activity, activity.value as Record<string, unknown>);
-      if (outcome.card && (outcome.replaces || !outcome.text) && activity.replyToId) await deps.platform.updateCard({ id: activity.replyToId, conversation: activity.conversation.id }, outcome.card);
-      else if (outcome.text) await sendReply(deps, activity.conversation.id, { text: outcome.text });
-    }, activity.conversation.id);
+    const outcome = await runClick(deps, activity, activity.value as Record<string, unknown>);
+    if (outcome.card && (outcome.replaces || !outcome.text) && activity.replyToId) await deps.platform.updateCard({ id: activity.replyToId, conversation: activity.conversation.id }, outcome.card);
+    else if (outcome.text) await sendReply(deps, activity.conversation.id, { text: outcome.text });
     return;
   }
-  const text = await commandText(deps, turn);
+  const text = await commandText(deps, activity);
   const conversationId = activity.conversation.id;
   if (/^\/incident declare$/i.test(text)) {
     // Nothing after `declare`: the form, as Slack opens its modal.
-    void deps.queue.run(() => sendReply(deps, conversationId, { text: '', card: declareForm(deps.context.playbooks.all()) }), conversationId);
+    await sendReply(deps, conversationId, { text: '', card: declareForm(deps.context.playbooks.all()) });
     return;
   }
-  // Acked at once (HTTP 200); the command runs after, in arrival order per conversation.
-  void deps.queue.run(async () => {
-    let reply: Reply;
-    try {
-      reply = await handleCommand(deps.context, actorOf(activity), text);
-    } catch (error) {
-      reply = failureReply(deps, 'run the command', error);
-    }
-    await sendReply(deps, conversationId, reply).catch((error: unknown) => deps.logger.error({ err: String(error) }, 'could not send the Teams reply'));
-  }, conversationId);
+  let reply: Reply;
+  try {
+    reply = await handleCommand(deps.context, actorOf(activity), text);
+  } catch (error) {
+    reply = failureReply(deps, 'run the command', error);
+  }
+  await sendReply(deps, conversationId, reply).catch((error: unknown) => deps.logger.error({ err: String(error) }, 'could not send the Teams reply'));
 }
 
 interface ClickOutcome {
@@ -211,8 +214,8 @@ async function onCardAction(deps: TurnDeps, turn: TurnContext): Promise<void> {
 export function teamsTurn(deps: TurnDeps): (turn: TurnContext) => Promise<void> {
   return async (turn) => {
     const activity = turn.activity as Inbound;
-    await remember(deps, activity);
     if (activity.type === 'message') return onMessage(deps, turn);
+    await remember(deps, activity);
     if (activity.type === 'invoke' && activity.name === 'adaptiveCard/action') return onCardAction(deps, turn);
     if (activity.type === 'invoke') {
       await turn.sendActivity({ type: 'invokeResponse', value: { status: 200, body: {} } });
