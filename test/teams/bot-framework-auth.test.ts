@@ -1,30 +1,36 @@
 import { createSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, ConfigurationServiceClientCredentialFactory, type Activity } from 'botbuilder';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BOT_APP_ID, TENANT_ID, teamsActivities, type TeamsActivities } from '../support/bot-framework-activities.js';
-import { FakeBotConnector } from '../support/fake-bot-connector.js';
-import { postActivity, startBotServer, type BotServer, type Gate, type PostResult } from '../support/teams-bot-server.js';
+import { createServer, type Server } from 'node:http';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, refuseTeamsRequests, TEAMS_MESSAGES_PATH } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { BOT_APP_ID, USERS } from '../support/bot-framework-activities.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { startTeamsHarness, type TeamsHarness } from '../support/teams-harness.js';
 
 /**
- * Inbound token validation by botbuilder's CloudAdapter with a single-tenant app id, on a machine
- * without internet. Findings (also in the report):
- * - no Authorization header → 401 at once;
- * - a token whose issuer is right (`https://api.botframework.com`) makes botbuilder fetch the OpenID
- *   metadata (node-fetch, no timeout). Unreachable → 500 with the fetch error as the body (not 401);
- *   a host that never answers → the request hangs until the socket dies;
- * - with metadata reachable, a token signed by another key, or `alg: none` with a known `kid`, gets
- *   500 too (jsonwebtoken's error is not an AuthenticationError); expired / wrong audience / wrong
- *   serviceurl / unknown kid get 401;
- * - in no case does the bot logic run. A gate before `adapter.process` (`teamsAuthGate` below) turns
- *   all of these into a fast 401 and bounds the metadata fetch.
+ * Inbound authentication of the PRODUCTION Teams edge (createApp + startTeams, real CloudAdapter),
+ * with TEAMS_APP_ID set, on a machine without internet.
+ *
+ * What botbuilder does on its own (measured earlier with a bare CloudAdapter, and the reason for the
+ * gate in src/adapters/teams/auth.ts): a token with Teams' issuer makes it download the OpenID
+ * metadata with no timeout; offline that fails and the request gets HTTP 500 whose body names the
+ * metadata URL and the DNS error; a host that accepts and never answers hangs the request without
+ * limit; with the keys at hand, a token signed by another key or `alg: none` with a known `kid` get
+ * 500 ('invalid signature', 'jwt signature is required'), not 401. Each of those cases is driven
+ * below against the edge, which must answer 401 with a fixed body, store nothing, and log why
+ * without the token.
  */
 
 const APP_ID = BOT_APP_ID;
-const PASSWORD = 'not-a-real-secret';
-/** The issuer of the tokens the Bot Connector service (Teams) signs. */
+const APP_PASSWORD = 'not-a-real-secret-0123456789';
+const APP_TENANT_ID = '72f988bf-0000-4000-8000-000000000001';
+const REGISTERED = { TEAMS_APP_ID: APP_ID, TEAMS_APP_PASSWORD: APP_PASSWORD, TEAMS_APP_TENANT_ID: APP_TENANT_ID };
 const CHANNEL_ISSUER = 'https://api.botframework.com';
 const KID = 'fake-teams-signing-key';
+const REFUSED = { error: 'a valid Bot Framework token is required' };
+const REFUSAL_MESSAGE = 'refused a Teams request without a valid Bot Framework token';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -39,90 +45,18 @@ function unsigned(payload: Record<string, unknown>, kid?: string): string {
   return `${b64({ alg: 'none', typ: 'JWT', ...(kid ? { kid } : {}) })}.${b64(payload)}.`;
 }
 
-// ---- the gate the lead can put in front of adapter.process ---------------------------------------
-
-const ALLOWED_ALGORITHMS = new Set(['RS256', 'RS384', 'RS512']);
-const CLOCK_SKEW_SECONDS = 300; // botbuilder's clockTolerance
-
-/**
- * Cheap checks on the bearer token before botbuilder sees it: a three-part JWT with a signature, an RSA
- * algorithm and a `kid`, Teams' issuer, our app id as audience, not expired, and the activity's
- * serviceUrl in the `serviceurl` claim. Returns why it is refused, or undefined. It verifies no
- * signature: botbuilder does that afterwards.
- */
-function precheckBearer(authorization: string | undefined, expected: { appId: string; serviceUrl: unknown; nowSeconds?: number }): string | undefined {
-  const match = /^Bearer ([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(authorization ?? '');
-  if (!match) return 'no signed bearer JWT';
-  let header: Record<string, unknown>;
-  let claims: Record<string, unknown>;
-  try {
-    header = JSON.parse(Buffer.from(match[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
-    claims = JSON.parse(Buffer.from(match[2]!, 'base64url').toString('utf8')) as Record<string, unknown>;
-  } catch {
-    return 'unparseable token';
-  }
-  const now = expected.nowSeconds ?? Math.floor(Date.now() / 1000);
-  if (!ALLOWED_ALGORITHMS.has(String(header.alg))) return `algorithm ${String(header.alg)}`;
-  if (typeof header.kid !== 'string' || !header.kid) return 'no kid';
-  if (claims.iss !== CHANNEL_ISSUER) return 'issuer';
-  if (claims.aud !== expected.appId) return 'audience';
-  if (typeof claims.exp !== 'number' || claims.exp < now - CLOCK_SKEW_SECONDS) return 'expired';
-  if (typeof claims.nbf === 'number' && claims.nbf > now + CLOCK_SKEW_SECONDS) return 'not yet valid';
-  if (claims.serviceurl !== expected.serviceUrl) return 'serviceurl';
-  return undefined;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  promise.catch(() => {}); // it may settle after we gave up
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}
-
-/**
- * Refuses with 401 before the adapter: a failed pre-check, or botbuilder's own authentication
- * failing or taking longer than `timeoutMs` (the OpenID metadata fetch has no timeout). After it
- * passes, `adapter.process` validates again from the cached keys.
- */
-function teamsAuthGate(auth: ConfigurationBotFrameworkAuthentication, options: { appId: string; timeoutMs: number; refusals?: string[] }): Gate {
-  const refuse = (res: ServerResponse, reason: string) => {
-    options.refusals?.push(reason);
-    res.writeHead(401, { 'content-type': 'text/plain' }).end('Unauthorized');
-    return true;
-  };
-  return async (req: IncomingMessage, body: Record<string, unknown>, res: ServerResponse) => {
-    if (!options.appId) return false; // auth off (local emulator): nothing to check
-    const authorization = req.headers.authorization;
-    const reason = precheckBearer(authorization, { appId: options.appId, serviceUrl: body.serviceUrl });
-    if (reason) return refuse(res, reason);
-    try {
-      await withTimeout(auth.authenticateRequest(body as unknown as Activity, authorization!), options.timeoutMs);
-    } catch (error) {
-      return refuse(res, `botbuilder: ${(error as Error).message}`);
-    }
-    return false;
-  };
-}
-
 // ---- a local stand-in for https://login.botframework.com/v1/.well-known/openidconfiguration --------
 
 interface OpenIdServer {
   url: string;
+  requests: number;
   close(): Promise<void>;
 }
 
 async function startOpenIdServer(mode: { keys: KeyObject } | 'hang'): Promise<OpenIdServer> {
+  const state = { requests: 0 };
   const server: Server = createServer((req, res) => {
+    state.requests++;
     if (mode === 'hang') return; // accepts the connection, never answers (a firewall that drops is similar)
     const port = (server.address() as { port: number }).port;
     if (req.url === '/v1/.well-known/openidconfiguration') {
@@ -138,6 +72,9 @@ async function startOpenIdServer(mode: { keys: KeyObject } | 'hang'): Promise<Op
   const port = (server.address() as { port: number }).port;
   return {
     url: `http://127.0.0.1:${port}/v1/.well-known/openidconfiguration`,
+    get requests() {
+      return state.requests;
+    },
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -145,298 +82,245 @@ async function startOpenIdServer(mode: { keys: KeyObject } | 'hang'): Promise<Op
   };
 }
 
-/** Single-tenant settings; with `metadataUrl`, every public-cloud value must be given explicitly. */
-function singleTenant(metadataUrl?: string): ConstructorParameters<typeof ConfigurationBotFrameworkAuthentication>[0] {
-  const settings = { MicrosoftAppId: APP_ID, MicrosoftAppPassword: PASSWORD, MicrosoftAppTenantId: TENANT_ID, MicrosoftAppType: 'SingleTenant' };
-  if (!metadataUrl) return settings;
-  return {
-    ...settings,
-    ToBotFromChannelOpenIdMetadataUrl: metadataUrl,
-    ToBotFromEmulatorOpenIdMetadataUrl: metadataUrl,
-    ToBotFromChannelTokenIssuer: CHANNEL_ISSUER,
-    ToChannelFromBotOAuthScope: 'https://api.botframework.com',
-    ToChannelFromBotLoginUrl: `https://login.microsoftonline.com/${TENANT_ID}`,
-    OAuthUrl: 'https://api.botframework.com',
-    CallerId: 'urn:botframework:azure',
-  };
-}
-
-/** Outbound credentials without Entra ID: a fixed bearer token (what a test needs to exercise requireAuth). */
-class StaticTokenCredentialsFactory extends ConfigurationServiceClientCredentialFactory {
-  constructor(private readonly token: string) {
-    super({ MicrosoftAppId: APP_ID, MicrosoftAppPassword: PASSWORD, MicrosoftAppTenantId: TENANT_ID, MicrosoftAppType: 'SingleTenant' });
+/** The bot's log as the production logger writes it (JSON lines, redaction on). */
+class LogCapture extends Writable {
+  readonly lines: string[] = [];
+  override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
   }
-
-  override async createCredentials(): Promise<never> {
-    const token = this.token;
-    return {
-      async signRequest<T extends { headers: { set(name: string, value: string): void } }>(request: T): Promise<T> {
-        request.headers.set('authorization', `Bearer ${token}`);
-        return request;
-      },
-    } as never;
+  get text(): string {
+    return this.lines.join('\n');
+  }
+  records(): Record<string, unknown>[] {
+    return this.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+  refusals(): unknown[] {
+    return this.records()
+      .filter((r) => r.msg === REFUSAL_MESSAGE)
+      .map((r) => r.reason);
   }
 }
 
-interface Harness {
-  server: BotServer;
-  turns: string[];
-  refusals: string[];
-  close(): Promise<void>;
+interface Stored {
+  incidents: number;
+  events: number;
+  people: number;
+  conversations: number;
 }
 
-async function startBot(auth: ConfigurationBotFrameworkAuthentication, options: { gate?: boolean; appId?: string; timeoutMs?: number; reply?: boolean } = {}): Promise<Harness> {
-  const adapter = new CloudAdapter(auth);
-  const turns: string[] = [];
-  const refusals: string[] = [];
-  adapter.onTurnError = async (_context, error) => {
-    turns.push(`error: ${(error as Error).message}`);
-  };
-  const gate = options.gate ? teamsAuthGate(auth, { appId: options.appId ?? APP_ID, timeoutMs: options.timeoutMs ?? 2_000, refusals }) : undefined;
-  const server = await startBotServer(
-    adapter,
-    async (context) => {
-      turns.push(String(context.activity.text));
-      if (options.reply) await context.sendActivity('ack');
-    },
-    { gate },
-  );
-  return { server, turns, refusals, close: () => server.close() };
+async function stored(database: TestDatabase): Promise<Stored> {
+  const count = async (table: 'incidents' | 'events' | 'chat_people' | 'chat_conversations') =>
+    Number((await database.db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  return { incidents: await count('incidents'), events: await count('events'), people: await count('chat_people'), conversations: await count('chat_conversations') };
 }
 
-describe('Bot Framework token validation (single tenant, no internet)', () => {
-  const connector = new FakeBotConnector();
+describe('Teams edge with TEAMS_APP_ID: only a valid Bot Framework token runs anything', () => {
   const teamsKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const attackerKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  let teams: TeamsActivities;
   const timings: Record<string, number> = {};
-  let consoleError: { mockRestore(): void };
-
-  const claims = (overrides: Record<string, unknown> = {}) => {
-    const now = Math.floor(Date.now() / 1000);
-    return { iss: CHANNEL_ISSUER, aud: APP_ID, serviceurl: connector.serviceUrl, nbf: now - 60, iat: now - 60, exp: now + 3_600, ...overrides };
-  };
-  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-
-  async function send(harness: Harness, name: string, headers: Record<string, string> = {}): Promise<PostResult> {
-    const activity = teams.personalMessage(name);
-    connector.recordInbound(activity);
-    const result = await postActivity(harness.server.url, activity, headers);
-    timings[name] = Math.round(result.ms);
-    return result;
-  }
+  let database: TestDatabase;
 
   beforeAll(async () => {
-    await connector.start();
-    teams = teamsActivities({ serviceUrl: connector.serviceUrl });
-    // CloudAdapter console.error()s every refused request with its stack: keep the output readable.
-    consoleError = vi.spyOn(console, 'error').mockImplementation(() => {});
+    database = await createTestDatabase();
   });
   afterAll(async () => {
-    consoleError.mockRestore();
-    await connector.close();
+    await database?.close();
     if (process.env.TEAMS_AUTH_TIMINGS) console.info('timings (ms)', timings);
   });
 
-  describe('with the public-cloud defaults (metadata at login.botframework.com, unreachable here)', () => {
-    let harness: Harness;
-    beforeAll(async () => {
-      harness = await startBot(new ConfigurationBotFrameworkAuthentication(singleTenant()));
-    });
-    afterAll(() => harness.close());
+  const claims = (h: TeamsHarness, overrides: Record<string, unknown> = {}) => {
+    const now = Math.floor(Date.now() / 1000);
+    return { iss: CHANNEL_ISSUER, aud: APP_ID, serviceurl: h.connector.serviceUrl, nbf: now - 60, iat: now - 60, exp: now + 3_600, ...overrides };
+  };
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-    it('answers 401 to a request with no Authorization header, without running the bot', async () => {
-      const answer = await send(harness, 'no header');
-      expect(answer.status).toBe(401);
-      expect(answer.text).toBe('Unauthorized Access. Request is not authorized');
-      expect(answer.ms).toBeLessThan(1_000);
-      expect(harness.turns).toEqual([]);
-    });
+  /** A command from Ada's personal chat that would declare an incident if it ran. */
+  async function send(h: TeamsHarness, name: string, headers: Record<string, string> = {}, body?: Record<string, unknown>) {
+    const activity = body ?? h.activities.personalMessage(`incident declare sev2 model-drift ${name}`);
+    const started = performance.now();
+    const answer = await h.post(activity, { headers });
+    timings[name] = Math.round(performance.now() - started);
+    return { ...answer, ms: performance.now() - started };
+  }
 
-    it('answers 401 to tokens with a foreign issuer or that are not JWTs, without any fetch', async () => {
-      expect((await send(harness, 'not a jwt', { authorization: 'Bearer abc.def' })).status).toBe(401);
-      expect((await send(harness, 'foreign issuer', bearer(signRs256(claims({ iss: 'https://sts.windows.net/evil/' }), attackerKey.privateKey)))).status).toBe(401);
-      expect((await send(harness, 'basic auth', { authorization: 'Basic dXNlcjpwYXNz' })).status).toBe(401);
-      expect(harness.turns).toEqual([]);
-    });
+  /** Sends, and proves the request was refused as the contract says: 401, fixed body, nothing stored, the reason logged, the token not. */
+  async function expectRefused(h: TeamsHarness, logs: LogCapture, name: string, headers: Record<string, string>, reason: string | RegExp, body?: Record<string, unknown>) {
+    const before = await stored(database);
+    const refusalsBefore = logs.refusals().length;
+    const answer = await send(h, name, headers, body);
+    expect({ name, status: answer.status, body: answer.body }).toEqual({ name, status: 401, body: REFUSED });
+    expect(await stored(database)).toEqual(before);
+    const logged = logs.refusals().slice(refusalsBefore);
+    expect(logged).toHaveLength(1);
+    expect(String(logged[0])).toMatch(reason);
+    const token = headers.authorization?.replace(/^Bearer /, '');
+    if (token) {
+      expect(logs.text).not.toContain(token);
+      for (const part of token.split('.').filter((p) => p.length > 8)) expect(logs.text).not.toContain(part);
+    }
+    expect(logs.text).not.toContain(APP_PASSWORD);
+    return answer;
+  }
 
-    it('never runs the bot for a forged RS256 or an alg:none token with the right claims (500 offline, not 401)', async () => {
-      // botbuilder must fetch the signing keys first. Offline that fails (ENOTFOUND here: fast) and
-      // the fetch error becomes a 500 whose body names the metadata URL; with internet the kid is
-      // unknown and the answer is 401. A host that drops packets would make this hang: see below.
-      const forged = await withTimeout(send(harness, 'forged rs256', bearer(signRs256(claims(), attackerKey.privateKey))), 10_000);
-      const none = await withTimeout(send(harness, 'alg none', bearer(unsigned(claims()))), 10_000);
-      for (const answer of [forged, none]) {
-        expect([401, 500]).toContain(answer.status);
-        if (answer.status === 500) expect(answer.text).toMatch(/login\.botframework\.com/);
-      }
-      expect(harness.turns).toEqual([]);
-    });
-  });
-
-  describe('with the OpenID metadata reachable (a local stand-in holding the Teams signing key)', () => {
+  describe('signing keys from a local OpenID metadata stand-in', () => {
     let openId: OpenIdServer;
-    let harness: Harness;
+    let h: TeamsHarness;
+    const logs = new LogCapture();
     beforeAll(async () => {
       openId = await startOpenIdServer({ keys: teamsKey.publicKey });
-      harness = await startBot(new ConfigurationBotFrameworkAuthentication(singleTenant(openId.url)));
+      h = await startTeamsHarness(database, { env: REGISTERED, teams: { openIdMetadataUrl: openId.url, authenticateTimeoutMs: 2_000 }, logs });
     });
     afterAll(async () => {
-      await harness.close();
-      await openId.close();
+      await h?.close();
+      await openId?.close();
     });
 
-    it('runs the bot for a correctly signed Teams token (the control)', async () => {
-      const answer = await send(harness, 'valid token', bearer(signRs256(claims(), teamsKey.privateKey)));
-      expect(answer.status).toBe(200);
-      expect(harness.turns).toEqual(['valid token']);
+    it('refuses a request with no token, or with something that is not a signed JWT, before any key download', async () => {
+      await expectRefused(h, logs, 'no token', {}, /^no token$/);
+      await expectRefused(h, logs, 'basic auth', { authorization: 'Basic dXNlcjpwYXNz' }, /not a signed bearer JWT/);
+      await expectRefused(h, logs, 'two parts', { authorization: 'Bearer abc.def' }, /not a signed bearer JWT/);
+      await expectRefused(h, logs, 'garbage parts', { authorization: 'Bearer bm9wZQ.bm9wZQ.bm9wZQ' }, /unparseable token/);
+      expect(openId.requests).toBe(0);
     });
 
-    it('answers 401 to an expired token, a wrong audience, a wrong serviceurl and an unknown kid', async () => {
+    it('refuses alg:none tokens with the right claims, with or without a known kid (botbuilder alone: 500 "jwt signature is required")', async () => {
+      await expectRefused(h, logs, 'alg none', bearer(unsigned(claims(h))), /^not a signed bearer JWT$/);
+      await expectRefused(h, logs, 'alg none with known kid', bearer(unsigned(claims(h), KID)), /^not a signed bearer JWT$/);
+      await expectRefused(h, logs, 'alg none with a signature part', bearer(`${unsigned(claims(h), KID)}c2lnbmF0dXJl`), /^algorithm none$/);
+      await expectRefused(h, logs, 'alg HS256', bearer(`${b64({ alg: 'HS256', kid: KID })}.${b64(claims(h))}.c2lnbmF0dXJl`), /^algorithm HS256$/);
+    });
+
+    it('refuses a forged RS256 token with the right claims and a known kid (botbuilder alone: 500 "invalid signature")', async () => {
+      const answer = await expectRefused(h, logs, 'forged rs256', bearer(signRs256(claims(h), attackerKey.privateKey)), /^botbuilder: invalid signature$/);
+      expect(answer.ms).toBeLessThan(2_500);
+    });
+
+    it('refuses a token signed by an unknown key, expired, for another bot, for another serviceUrl, or from another issuer', async () => {
       const now = Math.floor(Date.now() / 1000);
-      const answers = [
-        await send(harness, 'expired', bearer(signRs256(claims({ exp: now - 3_600, nbf: now - 7_200 }), teamsKey.privateKey))),
-        await send(harness, 'other audience', bearer(signRs256(claims({ aud: '00000000-0000-4000-8000-000000000000' }), teamsKey.privateKey))),
-        await send(harness, 'other serviceurl', bearer(signRs256(claims({ serviceurl: 'https://attacker.example/' }), teamsKey.privateKey))),
-        await send(harness, 'unknown kid', bearer(signRs256(claims(), attackerKey.privateKey, 'attacker-kid'))),
-        await send(harness, 'alg none, no kid', bearer(unsigned(claims()))),
-      ];
-      expect(answers.map((a) => a.status)).toEqual([401, 401, 401, 401, 401]);
-      expect(harness.turns).toEqual(['valid token']);
+      await expectRefused(h, logs, 'unknown kid', bearer(signRs256(claims(h), attackerKey.privateKey, 'attacker-kid')), /^botbuilder: /);
+      await expectRefused(h, logs, 'expired', bearer(signRs256(claims(h, { exp: now - 3_600, nbf: now - 7_200 }), teamsKey.privateKey)), /^expired$/);
+      await expectRefused(h, logs, 'not yet valid', bearer(signRs256(claims(h, { nbf: now + 3_600 }), teamsKey.privateKey)), /^not yet valid$/);
+      await expectRefused(h, logs, 'other audience', bearer(signRs256(claims(h, { aud: '00000000-0000-4000-8000-000000000000' }), teamsKey.privateKey)), /^audience$/);
+      await expectRefused(h, logs, 'other serviceurl', bearer(signRs256(claims(h, { serviceurl: 'https://attacker.example/' }), teamsKey.privateKey)), /^serviceurl$/);
+      await expectRefused(h, logs, 'foreign issuer', bearer(signRs256(claims(h, { iss: 'https://sts.windows.net/evil/' }), teamsKey.privateKey)), /^issuer$/);
     });
 
-    it('answers 500, not 401, to a token signed by another key or alg:none with a known kid — and runs nothing', async () => {
-      const forged = await send(harness, 'forged with known kid', bearer(signRs256(claims(), attackerKey.privateKey)));
-      const none = await send(harness, 'alg none with known kid', bearer(unsigned(claims(), KID)));
-      expect([forged.status, forged.text]).toEqual([500, 'invalid signature']);
-      expect([none.status, none.text]).toEqual([500, 'jwt signature is required']);
-      expect(harness.turns).toEqual(['valid token']);
+    it('answers 401, not 400, to a body that is not an activity when nothing vouches for the sender', async () => {
+      const { type: _type, ...noType } = h.activities.personalMessage('incident declare sev1 model-drift no type');
+      await expectRefused(h, logs, 'forged, not an activity', bearer(signRs256(claims(h), attackerKey.privateKey)), /^not a Bot Framework activity$/, noType);
+    });
+
+    it('runs the command for a token signed with the published key: 200, and the incident is stored', async () => {
+      const before = await stored(database);
+      expect(before.incidents).toBe(0); // every refusal above ran nothing
+      const refusals = logs.refusals().length;
+      const answer = await send(h, 'valid token', bearer(signRs256(claims(h), teamsKey.privateKey)));
+      expect(answer.status).toBe(200);
+      const incidents = await h.app.context.store.incidents.list({ open: true });
+      expect(incidents).toHaveLength(1);
+      expect(incidents[0]).toMatchObject({ platform: 'teams', severity: 'sev2', playbookId: 'model-drift', declaredBy: USERS.ada.aadObjectId });
+      const after = await stored(database);
+      expect(after.events).toBeGreaterThan(before.events);
+      expect(logs.refusals()).toHaveLength(refusals);
+      expect(logs.text).not.toContain(APP_PASSWORD);
+    });
+
+    it('after the gate, botbuilder does not validate again, and a failing turn answers 500 without internals', async () => {
+      const adapter = h.teams.connector.adapter;
+      const authenticate = h.teams.connector.authenticate.bind(h.teams.connector);
+      let validations = 0;
+      h.teams.connector.authenticate = (activity, header) => {
+        validations++;
+        return authenticate(activity, header);
+      };
+      const run = adapter.runAuthenticated.bind(adapter);
+      adapter.runAuthenticated = () => Promise.reject(new Error('request to https://login.botframework.com/v1/keys failed, reason: getaddrinfo ENOTFOUND'));
+      try {
+        const answer = await send(h, 'turn fails', bearer(signRs256(claims(h), teamsKey.privateKey)));
+        expect({ status: answer.status, body: answer.body }).toEqual({ status: 500, body: { error: 'internal error' } });
+        expect(validations).toBe(1);
+      } finally {
+        adapter.runAuthenticated = run;
+      }
     });
   });
 
-  describe('when the metadata host accepts connections and never answers', () => {
+  describe('with the public-cloud defaults (keys at login.botframework.com, unreachable here)', () => {
+    let h: TeamsHarness;
+    const logs = new LogCapture();
+    beforeAll(async () => {
+      h = await startTeamsHarness(database, { env: REGISTERED, teams: { authenticateTimeoutMs: 2_000 }, logs });
+    });
+    afterAll(() => h?.close());
+
+    it('answers 401 with a fixed body, not a 500 naming the metadata URL, to forged and alg:none tokens', async () => {
+      const forged = await expectRefused(h, logs, 'offline: forged rs256', bearer(signRs256(claims(h), attackerKey.privateKey)), /^botbuilder: /);
+      const none = await expectRefused(h, logs, 'offline: alg none', bearer(`${unsigned(claims(h), KID)}c2lnbmF0dXJl`), /^algorithm none$/);
+      for (const answer of [forged, none]) {
+        expect(JSON.stringify(answer.body)).not.toMatch(/botframework\.com|ENOTFOUND|getaddrinfo/);
+        expect(answer.ms).toBeLessThan(3_000);
+      }
+    });
+  });
+
+  describe('when the OpenID metadata host accepts connections and never answers', () => {
     let openId: OpenIdServer;
-    let auth: ConfigurationBotFrameworkAuthentication;
-    let harness: Harness;
+    let h: TeamsHarness;
+    const logs = new LogCapture();
     beforeAll(async () => {
       openId = await startOpenIdServer('hang');
-      auth = new ConfigurationBotFrameworkAuthentication(singleTenant(openId.url));
-      harness = await startBot(auth);
+      h = await startTeamsHarness(database, { env: REGISTERED, teams: { openIdMetadataUrl: openId.url, authenticateTimeoutMs: 300 }, logs });
     });
     afterAll(async () => {
-      await harness.close();
-      await openId.close();
+      await h?.close();
+      await openId?.close();
     });
 
-    it('botbuilder waits with no timeout of its own; the gate answers 401 within its bound', async () => {
-      const token = bearer(signRs256(claims(), attackerKey.privateKey));
-      const activity = teams.personalMessage('hanging');
-      const ungated = postActivity(harness.server.url, activity, token);
-      const stillWaiting = await Promise.race([ungated.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 1_500))]);
-      expect(stillWaiting).toBe(true);
-
-      const gated = await startBot(auth, { gate: true, timeoutMs: 300 });
-      const answer = await send(gated, 'hanging, gated', token);
-      expect(answer.status).toBe(401);
-      expect(answer.ms).toBeLessThan(1_000);
-      expect(gated.refusals).toEqual(['botbuilder: timed out after 300 ms']);
-      await gated.close();
-
-      // Only when the metadata host goes away does the ungated request end: 500, bot not run.
-      await openId.close();
-      expect((await ungated).status).toBe(500);
-      expect(harness.turns).toEqual([]);
+    it('answers 401 within the authenticate timeout (botbuilder alone waits without limit), even for a well-signed token', async () => {
+      const forged = await expectRefused(h, logs, 'hanging: forged', bearer(signRs256(claims(h), attackerKey.privateKey)), /^botbuilder: timed out after 300 ms$/);
+      const signed = await expectRefused(h, logs, 'hanging: signed', bearer(signRs256(claims(h), teamsKey.privateKey)), /^botbuilder: timed out after 300 ms$/);
+      for (const answer of [forged, signed]) expect(answer.ms).toBeLessThan(1_500);
+      expect(openId.requests).toBeGreaterThan(0); // botbuilder did try to fetch the keys
     });
   });
 
-  describe('behind the gate', () => {
-    let openId: OpenIdServer;
-    let offline: Harness;
-    let online: Harness;
-    beforeAll(async () => {
-      openId = await startOpenIdServer({ keys: teamsKey.publicKey });
-      offline = await startBot(new ConfigurationBotFrameworkAuthentication(singleTenant()), { gate: true, timeoutMs: 2_000 });
-      online = await startBot(new ConfigurationBotFrameworkAuthentication(singleTenant(openId.url)), { gate: true, timeoutMs: 2_000 });
-    });
-    afterAll(async () => {
-      await offline.close();
-      await online.close();
-      await openId.close();
-    });
-
-    it('answers every bad request 401 fast, in both settings, and never runs the bot', async () => {
-      const now = Math.floor(Date.now() / 1000);
-      const bad: [string, Record<string, string>][] = [
-        ['gate: no header', {}],
-        ['gate: alg none', bearer(unsigned(claims()))],
-        ['gate: alg none with kid', bearer(unsigned(claims(), KID))],
-        ['gate: garbage', { authorization: 'Bearer not.a-jwt' }],
-        ['gate: expired', bearer(signRs256(claims({ exp: now - 3_600 }), teamsKey.privateKey))],
-        ['gate: forged rs256', bearer(signRs256(claims(), attackerKey.privateKey))],
-      ];
-      for (const harness of [offline, online]) {
-        for (const [name, headers] of bad) {
-          const answer = await send(harness, name, headers);
-          expect({ name, status: answer.status }).toEqual({ name, status: 401 });
-          expect(answer.ms).toBeLessThan(2_500);
-        }
-        expect(harness.turns).toEqual([]);
-      }
-      expect(offline.refusals.slice(0, 5)).toEqual(['no signed bearer JWT', 'no signed bearer JWT', 'no signed bearer JWT', 'no signed bearer JWT', 'expired']);
-      expect(online.refusals.at(-1)).toBe('botbuilder: invalid signature');
-    });
-
-    it('lets a valid Teams token through to the bot', async () => {
-      const answer = await send(online, 'gate: valid', bearer(signRs256(claims(), teamsKey.privateKey)));
-      expect(answer.status).toBe(200);
-      expect(online.turns).toEqual(['gate: valid']);
-    });
-  });
-
-  describe('outbound calls with credentials', () => {
-    it('carry the bearer token the credentials give (the fake connector can require it)', async () => {
-      const openId = await startOpenIdServer({ keys: teamsKey.publicKey });
-      const auth = new ConfigurationBotFrameworkAuthentication(singleTenant(openId.url), new StaticTokenCredentialsFactory('outbound-token'));
-      const harness = await startBot(auth, { reply: true });
-      connector.requireAuth('outbound-token');
+  describe('without TEAMS_APP_ID', () => {
+    it('the Teams edge refuses every request unless TEAMS_EMULATOR=1, and says why in the log', async () => {
+      const logs = new LogCapture();
+      const h = await startTeamsHarness(database, { env: { TEAMS_EMULATOR: '0' }, logs });
       try {
-        const answer = await send(harness, 'reply please', bearer(signRs256(claims(), teamsKey.privateKey)));
-        expect(answer.status).toBe(200);
-        expect(harness.turns).toEqual(['reply please']);
-        expect(connector.callsTo('replyToActivity').at(-1)).toMatchObject({ status: 201, authorization: 'Bearer outbound-token' });
+        const before = await stored(database);
+        const answer = await send(h, 'no app id, no emulator');
+        expect({ status: answer.status, body: answer.body }).toEqual({ status: 401, body: { error: 'Teams is not configured on this bot' } });
+        expect(await stored(database)).toEqual(before);
+        const warning = logs.records().find((r) => r.level === 40);
+        expect(warning?.msg).toMatch(/no TEAMS_APP_ID and TEAMS_EMULATOR is not 1/);
       } finally {
-        connector.requireAuth(false);
-        await harness.close();
-        await openId.close();
+        await h.close();
       }
     });
 
-    it('with the real password credentials offline, the token request fails fast and nothing reaches the connector', async () => {
-      const openId = await startOpenIdServer({ keys: teamsKey.publicKey });
-      const harness = await startBot(new ConfigurationBotFrameworkAuthentication(singleTenant(openId.url)), { reply: true });
-      const before = connector.calls.length;
+    it('a bot with no Teams edge (refuseTeamsRequests, as src/main.ts does) answers 401 and says why in the log', async () => {
+      const logs = new LogCapture();
+      const logger = createLogger({ level: 'info', destination: logs });
+      const app = await createApp(loadConfig({ CHAT: 'none', LOG_LEVEL: 'info' }), { logger, database });
+      refuseTeamsRequests(app, logger);
+      const port = await app.http.listen(0, '127.0.0.1');
       try {
-        const answer = await send(harness, 'reply offline', bearer(signRs256(claims(), teamsKey.privateKey)));
-        expect(answer.status).toBe(200); // onTurnError handled it
-        expect(answer.ms).toBeLessThan(5_000);
-        expect(harness.turns).toEqual(['reply offline', expect.stringMatching(/^error: network_error/)]);
-        expect(connector.calls.length).toBe(before);
+        const before = await stored(database);
+        const response = await fetch(`http://127.0.0.1:${port}${TEAMS_MESSAGES_PATH}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${unsigned({ iss: CHANNEL_ISSUER, aud: APP_ID })}` },
+          body: JSON.stringify({ type: 'message', text: 'incident declare sev1 hello' }),
+        });
+        expect(response.status).toBe(401);
+        expect(await response.json()).toEqual({ error: 'Teams is not configured on this bot' });
+        expect(await stored(database)).toEqual(before);
+        const warning = logs.records().find((r) => r.level === 40);
+        expect(warning?.msg).toMatch(/Teams is not configured \(set TEAMS_APP_ID, or TEAMS_EMULATOR=1/);
       } finally {
-        await harness.close();
-        await openId.close();
-      }
-    });
-  });
-
-  describe('with an EMPTY app id (auth off, emulator style)', () => {
-    it('runs the bot for a request with no token — and for any token at all', async () => {
-      const harness = await startBot(new ConfigurationBotFrameworkAuthentication({ MicrosoftAppId: '', MicrosoftAppPassword: '' }));
-      try {
-        expect((await send(harness, 'emulator, no token')).status).toBe(200);
-        expect((await send(harness, 'emulator, forged token', bearer(unsigned(claims())))).status).toBe(200);
-        expect(harness.turns).toEqual(['emulator, no token', 'emulator, forged token']);
-      } finally {
-        await harness.close();
+        await app.close();
       }
     });
   });

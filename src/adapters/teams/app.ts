@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Activity } from 'botbuilder';
 import type { Logger } from 'pino';
 import { TEAMS_MESSAGES_PATH, type App as BotApp } from '../../app.js';
 import type { Config } from '../../config.js';
 import { ChatDirectory } from '../../db/chat-directory.js';
 import { sendJson } from '../../http/server.js';
 import { WorkQueue } from '../work-queue.js';
+import { DEFAULT_AUTHENTICATE_TIMEOUT_MS, precheckBearer, teamsAuthGate } from './auth.js';
 import { TeamsConnector, type RetryPolicy, type TeamsCredentials } from './connector.js';
 import { teamsTurn } from './listeners.js';
 import { TeamsPlatform } from './platform.js';
@@ -18,6 +20,8 @@ export interface TeamsSettings extends TeamsCredentials {
   commandPrefix?: string;
   retry?: RetryPolicy;
   parallelWork?: number;
+  /** How long the SDK may take to validate a token (it may have to download the signing keys) before the request is refused. */
+  authenticateTimeoutMs?: number;
 }
 
 export function teamsSettings(config: Config): TeamsSettings {
@@ -40,7 +44,6 @@ export interface TeamsEdge {
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
-const SIGNING_ALGORITHMS = ['RS256', 'RS384', 'RS512'];
 
 function readJson(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
@@ -67,52 +70,6 @@ function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 /**
- * Refuses at once what can never be a Bot Framework token (none, not a JWT, `alg: none`), so such
- * requests run nothing and never wait on the SDK's key download; the SDK checks the rest.
- */
-export function plausibleBearer(header: string | undefined): boolean {
-  const match = /^Bearer ([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(header ?? '');
-  if (!match) return false;
-  try {
-    const head = JSON.parse(Buffer.from(match[1]!, 'base64url').toString('utf8')) as { alg?: unknown };
-    return typeof head.alg === 'string' && SIGNING_ALGORITHMS.includes(head.alg);
-  } catch {
-    return false;
-  }
-}
-
-/** The small part of an Express/Restify response that botbuilder's `process` uses, over node:http. */
-function responseShim(res: ServerResponse) {
-  let status = 200;
-  const shim = {
-    socket: res.socket,
-    status(code: number) {
-      status = code;
-      return shim;
-    },
-    header(name: string, value: unknown) {
-      res.setHeader(name, String(value));
-      return shim;
-    },
-    send(body?: unknown) {
-      if (res.headersSent) return shim;
-      if (body === undefined || body === null) {
-        res.writeHead(status).end();
-        return shim;
-      }
-      const text = typeof body === 'string' ? body : JSON.stringify(body);
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text);
-      return shim;
-    },
-    end() {
-      if (!res.writableEnded) res.writeHead(status).end();
-      return shim;
-    },
-  };
-  return shim;
-}
-
-/**
  * Starts the Teams edge: the SDK's CloudAdapter on `POST /api/messages` of our server, the Teams
  * platform registered with the core. Requests are acked as soon as their work is queued.
  */
@@ -125,11 +82,24 @@ export async function startTeams(app: BotApp, settings: TeamsSettings, logger: L
     ...(settings.serviceUrl ? { serviceUrl: settings.serviceUrl } : {}),
     ...(settings.tenantId ? { tenantId: settings.tenantId } : {}),
     ...(settings.triageChannel ? { fallbackChannel: settings.triageChannel } : {}),
+    onUpdateFailed: (ref, error) => log.error({ messageId: ref.id, err: error instanceof Error ? error.message : String(error) }, 'could not update a Teams card; the next change sends it again'),
   });
   app.addPlatform(platform);
   const queue = new WorkQueue(settings.parallelWork ?? 2);
   const logic = teamsTurn({ context: app.context, platform, connector, directory, queue, logger: log });
   const registered = Boolean(settings.appId);
+
+  const gate = {
+    appId: connector.appId,
+    authenticate: (activity: Activity, authorization: string) => connector.authenticate(activity, authorization),
+    timeoutMs: settings.authenticateTimeoutMs ?? DEFAULT_AUTHENTICATE_TIMEOUT_MS,
+  };
+  const refuse = (res: ServerResponse, reason: string) => {
+    log.warn({ reason }, 'refused a Teams request without a valid Bot Framework token');
+    sendJson(res, 401, { error: 'a valid Bot Framework token is required' });
+  };
+  /** A bad body: 400 for the emulator; with an app id 401, as nothing vouches for the sender yet. */
+  const badBody = (res: ServerResponse, reason: string) => (registered ? refuse(res, reason) : sendJson(res, 400, { error: reason }));
 
   app.http.route('POST', TEAMS_MESSAGES_PATH, async (req, res) => {
     if (!registered && !settings.emulator) {
@@ -137,32 +107,41 @@ export async function startTeams(app: BotApp, settings: TeamsSettings, logger: L
       sendJson(res, 401, { error: 'Teams is not configured on this bot' });
       return;
     }
-    if (registered && !plausibleBearer(req.headers.authorization)) {
-      log.warn({ reason: req.headers.authorization ? 'not a signed JWT' : 'no token' }, 'refused a Teams request without a valid Bot Framework token');
-      sendJson(res, 401, { error: 'a valid Bot Framework token is required' });
-      return;
-    }
+    const authorization = req.headers.authorization;
+    // Cheap refusal before the body is read; the gate repeats it with the activity's serviceUrl.
+    const early = registered ? precheckBearer(authorization, { appId: connector.appId }) : undefined;
+    if (early) return refuse(res, early);
     let body: unknown;
     try {
       body = await readJson(req);
     } catch (error) {
-      sendJson(res, 400, { error: error instanceof Error ? error.message : 'bad body' });
-      return;
+      return badBody(res, error instanceof Error ? error.message : 'bad body');
     }
     if (!body || typeof body !== 'object' || typeof (body as { type?: unknown }).type !== 'string') {
-      sendJson(res, 400, { error: 'not a Bot Framework activity' });
-      return;
+      return badBody(res, 'not a Bot Framework activity');
     }
-    const request = { body: body as Record<string, unknown>, headers: req.headers, method: req.method ?? 'POST' };
-    await connector.adapter.process(request, responseShim(res) as never, logic).catch((error: unknown) => {
+    const activity = body as Activity;
+    const verdict = await teamsAuthGate(gate, activity, authorization);
+    if (!verdict.ok) return refuse(res, verdict.reason);
+    try {
+      // The turn runs with the gate's identity: botbuilder does not validate (nor answer) a second time.
+      const invoke = await connector.adapter.runAuthenticated(verdict.auth, activity, logic);
+      const status = invoke?.status ?? 200;
+      if (invoke?.body === undefined || invoke.body === null) res.writeHead(status).end();
+      else sendJson(res, status, invoke.body);
+    } catch (error) {
       log.error({ err: error instanceof Error ? error.message : String(error) }, 'teams turn failed');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
-    });
+    }
   });
   connector.adapter.onTurnError = async (_turn, error) => {
     log.error({ err: error instanceof Error ? error.message : String(error) }, 'teams turn failed');
   };
 
-  const drain = () => queue.drain();
+  // The work after the acks, then the card updates it left in flight.
+  const drain = async () => {
+    await queue.drain();
+    await platform.settled();
+  };
   return { platform, connector, drain, stop: drain };
 }

@@ -1,5 +1,5 @@
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type Activity, type TurnContext } from 'botbuilder';
-import { AuthenticationConstants, ClaimsIdentity, type ConnectorClient } from 'botframework-connector';
+import { CallerIdConstants, CloudAdapter, ConfigurationBotFrameworkAuthentication, type Activity, type InvokeResponse, type TurnContext } from 'botbuilder';
+import { AuthenticationConstants, ClaimsIdentity, type AuthenticateRequestResult, type ConnectorClient } from 'botframework-connector';
 import { AppError } from '../../core/errors.js';
 
 /**
@@ -12,6 +12,36 @@ export interface TeamsCredentials {
   appPassword?: string;
   tenantId?: string;
   appType: 'SingleTenant' | 'MultiTenant' | 'UserAssignedMSI';
+  /** Where inbound tokens' signing keys are published; Bot Framework's public-cloud document unless set (tests use a local one). */
+  openIdMetadataUrl?: string;
+}
+
+/** What authenticating an inbound request gives: who sent it and how to answer. */
+export type InboundAuth = AuthenticateRequestResult;
+
+/** The SDK's adapter, able to run a turn for a request the edge has already authenticated. */
+class TeamsAdapter extends CloudAdapter {
+  /** Runs `logic` with the identity from `TeamsConnector.authenticate`: the token is not validated a second time. */
+  runAuthenticated(auth: InboundAuth, activity: Activity, logic: (context: TurnContext) => Promise<void>): Promise<InvokeResponse | undefined> {
+    for (const field of ['timestamp', 'localTimestamp', 'expiration'] as const) {
+      const value = activity[field] as unknown;
+      if (typeof value === 'string') activity[field] = new Date(value); // as CloudAdapter.process does
+    }
+    return this.processActivity(auth, activity, logic);
+  }
+}
+
+/** The public-cloud settings with another OpenID metadata URL (the SDK wants them all once one is given). */
+function publicCloudWith(openIdMetadataUrl: string) {
+  return {
+    ToBotFromChannelOpenIdMetadataUrl: openIdMetadataUrl,
+    ToBotFromChannelTokenIssuer: AuthenticationConstants.ToBotFromChannelTokenIssuer,
+    ToBotFromEmulatorOpenIdMetadataUrl: AuthenticationConstants.ToBotFromEmulatorOpenIdMetadataUrl,
+    ToChannelFromBotLoginUrl: AuthenticationConstants.ToChannelFromBotLoginUrl,
+    ToChannelFromBotOAuthScope: AuthenticationConstants.ToChannelFromBotOAuthScope,
+    OAuthUrl: AuthenticationConstants.OAuthUrl,
+    CallerId: CallerIdConstants.PublicAzureChannel,
+  };
 }
 
 /** Where a conversation lives: the Bot Connector serving it, its id, and the tenant. */
@@ -84,7 +114,7 @@ export function toAppError(error: unknown, what: string): AppError {
 
 /** The SDK's adapter plus a Bot Connector client per service URL, for proactive calls. */
 export class TeamsConnector {
-  readonly adapter: CloudAdapter;
+  readonly adapter: TeamsAdapter;
   private readonly auth: ConfigurationBotFrameworkAuthentication;
   private readonly clients = new Map<string, Promise<ConnectorClient>>();
 
@@ -98,8 +128,18 @@ export class TeamsConnector {
       MicrosoftAppTenantId: credentials.tenantId ?? '',
       // Without an app id (the emulator) the SDK runs with auth off; a type would demand the id.
       ...(credentials.appId ? { MicrosoftAppType: credentials.appType } : {}),
+      ...(credentials.openIdMetadataUrl ? publicCloudWith(credentials.openIdMetadataUrl) : {}),
     });
-    this.adapter = new CloudAdapter(this.auth);
+    this.adapter = new TeamsAdapter(this.auth);
+  }
+
+  /**
+   * The SDK's check of an inbound request's token (signature against the published keys, issuer,
+   * audience, expiry, serviceurl). Rejects when it is not valid. With no app id, auth is off and any
+   * request passes.
+   */
+  authenticate(activity: Activity, authorization: string): Promise<InboundAuth> {
+    return this.auth.authenticateRequest(activity, authorization);
   }
 
   get appId(): string {
@@ -156,7 +196,7 @@ export class TeamsConnector {
     const created = await this.call(serviceUrl, 'the personal chat', (c) =>
       c.conversations.createConversation({
         isGroup: false,
-        bot: { id: `28:${this.appId}`, name: 'IncidentBot' },
+        ...(this.appId ? { bot: { id: `28:${this.appId}`, name: 'IncidentBot' } } : {}),
         members: [{ id: person.mri, name: '' }],
         ...(person.tenantId ? { tenantId: person.tenantId, channelData: { tenant: { id: person.tenantId } } } : {}),
       } as Parameters<ConnectorClient['conversations']['createConversation']>[0]),
