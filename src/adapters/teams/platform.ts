@@ -14,6 +14,8 @@ export interface TeamsPlatformSettings {
   /** Where an incident declared outside a team channel (personal chat) gets its thread: TEAMS_TRIAGE_CHANNEL. */
   fallbackChannel?: string;
   commandPrefix: string;
+  /** Told when a card update still fails after the connector's retries (the next change sends the card again). */
+  onUpdateFailed?: (ref: MessageRef, error: unknown) => void;
 }
 
 const TOKENS = /\uE000([^\uE000\uE001]*)\uE001/g;
@@ -115,31 +117,49 @@ export class TeamsPlatform implements ChatPlatform {
     return { id, conversation: channelId };
   }
 
-  /** Coalesced: while one update of a message is in flight, later ones collapse into the newest. */
+  /**
+   * Coalesced, and sent after the call returns: the newest content is what an invoke on the message
+   * answers with at once, and one update of a message is in flight at a time; later ones collapse
+   * into the newest. Clicks run one after another per conversation, so waiting here would send one
+   * update per tick and hold every click behind Teams' rate limits; this way a burst of ticks costs
+   * two updates. A failed update is reported (`onUpdateFailed`) and healed by the next change.
+   * `settled()` waits for the updates in flight.
+   */
   async updateCard(ref: MessageRef, card: Card): Promise<void> {
     const content = await this.render(card);
-    this.cards.set(ref.id, content);
     const activity = this.cardActivity(content);
+    const queued = this.updating.get(ref.id);
+    if (queued) {
+      this.cards.set(ref.id, content);
+      queued.latest = activity;
+      return;
+    }
+    // A conversation the bot cannot address fails here, to the caller.
+    const to = await this.address(String(ref.conversation ?? ''));
+    this.cards.set(ref.id, content);
     const inFlight = this.updating.get(ref.id);
     if (inFlight) {
       inFlight.latest = activity;
-      return inFlight.done;
+      return;
     }
-    const to = await this.address(String(ref.conversation ?? ''));
     const slot: { latest?: OutboundActivity; done: Promise<void> } = { latest: activity, done: Promise.resolve() };
+    this.updating.set(ref.id, slot);
     slot.done = (async () => {
       try {
         while (slot.latest) {
           const next = slot.latest;
           delete slot.latest;
-          await this.connector.update(to, ref.id, next);
+          await this.connector.update(to, ref.id, next).catch((error: unknown) => this.settings.onUpdateFailed?.(ref, error));
         }
       } finally {
         this.updating.delete(ref.id);
       }
     })();
-    this.updating.set(ref.id, slot);
-    return slot.done;
+  }
+
+  /** Resolves once no card update is in flight (shutdown, tests). */
+  async settled(): Promise<void> {
+    while (this.updating.size > 0) await Promise.allSettled([...this.updating.values()].map((slot) => slot.done));
   }
 
   async postText(channelId: string, text: string): Promise<MessageRef> {
