@@ -192,8 +192,14 @@ export interface Playground {
   readonly users: readonly PlaygroundUser[];
   /** Everything the log stream reported, in order. */
   readonly logs: readonly LogEntry[];
-  /** Writes as `user` (an id). Channel and group messages @mention the bot unless `mentionBot: false`. */
-  say(user: string, text: string, where: Where, options?: { mentionBot?: boolean }): Promise<Sent>;
+  /**
+   * Writes as `user` (an id). Channel and group messages @mention the bot unless `mentionBot: false`.
+   * `mentions` are the ids of users the text @mentions: it must hold `<at>Name</at>` (see `atText`)
+   * for each; they become the client's mentions (entities `{ type: 'mention', mentioned: { id, name }, text }`).
+   */
+  say(user: string, text: string, where: Where, options?: { mentionBot?: boolean; mentions?: readonly string[] }): Promise<Sent>;
+  /** How the client writes a mention of this user (or the bot) in a message's text: `<at>Name</at>`. */
+  atText(user: string): string;
   /** Clicks an `Action.Execute` button of `message` as `user`; resolves with the bot's invoke response. */
   click(user: string, message: MessageRef, action: { verb: string; data?: Record<string, unknown>; title?: string }, attachmentIndex?: number): Promise<InvokeResult>;
   /** Clicks an `Action.Submit` button of `message` as `user`. */
@@ -586,6 +592,8 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
     };
   };
 
+  const atText: Playground['atText'] = (userId) => `<at>${userId === ids.bot ? ids.botName : account(userId).name}</at>`;
+
   const say: Playground['say'] = async (userId, text, where, sayOptions) => {
     const author = account(userId);
     const target =
@@ -594,8 +602,14 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
     const mention = `<at>${ids.botName}</at>`;
     const mentionBot = !isPersonal && (sayOptions?.mentionBot ?? true);
     const fullText = mentionBot ? `${mention} ${text}` : text;
-    const uiMentions = mentionBot ? [{ mentioned: { id: ids.bot }, text: mention }] : [];
-    const entities = mentionBot ? [{ type: 'mention', mentioned: { id: ids.bot, name: ids.botName }, text: mention }] : [];
+    const people = (sayOptions?.mentions ?? []).map((id) => account(id));
+    for (const person of people) {
+      if (!text.includes(atText(person.id))) throw new Error(`say: the text does not hold ${atText(person.id)} for the mention of ${person.id}`);
+    }
+    const peopleUi = people.map((p) => ({ mentioned: { id: p.id }, text: atText(p.id) }));
+    const peopleEntities = people.map((p) => ({ type: 'mention', mentioned: { id: p.id, name: p.name }, text: atText(p.id) }));
+    const uiMentions = [...(mentionBot ? [{ mentioned: { id: ids.bot }, text: mention }] : []), ...peopleUi];
+    const entities = [...(mentionBot ? [{ type: 'mention', mentioned: { id: ids.bot, name: ids.botName }, text: mention }] : []), ...peopleEntities];
     const keep = (messageId: string, conversationId: string) =>
       record({ id: messageId, conversationId, from: author.id, text: fullText, textFormat: 'plain', attachments: [], mentions: entities, seen: 'sent' }, false);
 
@@ -625,6 +639,7 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
         from: { id: author.id },
         text: fullText,
         textFormat: 'plain',
+        ...(peopleUi.length ? { mentions: peopleUi } : {}),
       });
       messageId = r.messageId;
       conversationId = r.postConversationId ?? target;
@@ -717,6 +732,7 @@ export async function startPlayground(options: PlaygroundOptions): Promise<Playg
     users: everyone,
     logs,
     say,
+    atText,
     click,
     submit,
     install,

@@ -334,6 +334,13 @@ describe('Card → Adaptive Card', () => {
     expect(replyToActivity({ text: 'Try `/incident list`.' }, options)[0]!.text).toBe('Try `@IncidentBot list`.');
   });
 
+  it('keeps the link to an incident thread a link, while a link a person typed stays literal text', () => {
+    const thread = '[inc-20261129-drift](https://teams.microsoft.com/l/message/19%3Aabc%40thread.tacv2/1764412345678)';
+    const [text] = replyToActivity({ text: `Declared INC-1: ${thread}. Not [a link](javascript:alert(1)).` }, options).map((a) => a.text);
+    expect(text).toContain(thread);
+    expect(text).toContain('Not \\[a link\\](javascript:alert(1)).');
+  });
+
   it('shortens long texts, never through a mention', () => {
     const content = render({ title: `${'t'.repeat(LIMITS.title - 10)} ${mentionToken(ALICE)}`, fields: [{ label: 'l'.repeat(100), value: 'v' }] });
     expect(texts(content)[0]).toBe(`${'t'.repeat(LIMITS.title - 10)}…`);

@@ -83,13 +83,20 @@ function withPrefix(text: string, prefix: string): string {
 }
 
 /**
+ * Left whole by inertMarkdown: bare http(s) URLs, and what `TeamsPlatform.channelMention` makes, a
+ * link to an incident thread's root message named by its slug (it can only point into Teams and its
+ * text is a slug: no more than the bare URL Teams links anyway).
+ */
+const KEPT_WHOLE = /(\[[a-z0-9][a-z0-9-]*\]\(https:\/\/teams\.microsoft\.com\/l\/message\/[\w%.-]+\/\d+\)|https?:\/\/[^\s<>]+)/;
+
+/**
  * Backslash-escapes the markdown Teams renders in TextBlocks and messages (`*`, `_`, `[`, `]`), so
- * `**x**` stays literal and `[a](javascript:…)` is no link; bare http(s) URLs are left whole (Teams
- * links them itself), and a typed `<at>` is broken so it cannot pose as one of our mentions.
+ * `**x**` stays literal and `[a](javascript:…)` is no link; bare http(s) URLs and the links to incident
+ * threads (KEPT_WHOLE) are left whole, and a typed `<at>` is broken so it cannot pose as one of our mentions.
  */
 export function inertMarkdown(text: string): string {
   return text
-    .split(/(https?:\/\/[^\s<>]+)/)
+    .split(KEPT_WHOLE)
     .map((part, index) => (index % 2 === 1 ? part : part.replace(/[\\*_[\]]/g, '\\$&').replace(/<(\/?at>)/gi, '<\u200B$1')))
     .join('');
 }

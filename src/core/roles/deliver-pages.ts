@@ -64,7 +64,8 @@ async function deliverPage(context: CoreContext, page: Page): Promise<'sent' | '
     page,
     dedupKey,
     summary: `${incidentRef(incident)} ${incident.severity.toUpperCase()}: ${incident.title} (paging ${ROLES[page.role].name})`,
-    card: pageCard(incident, page, { mention }),
+    // The incident's own platform names people and links its channel; without it, plain text.
+    card: pageCard(incident, page, context.platforms.get(incident.platform) ?? { mention }, context.timeZone),
   };
   const sent: Pager[] = [];
   const failed: { pager: Pager; error: string }[] = [];
