@@ -92,6 +92,19 @@ export class ChatDirectory {
     return row?.reference;
   }
 
+  /** The team channel the bot heard from last, to look people up in. */
+  async latestChannel(): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('chat_conversations')
+      .select('id')
+      .where('platform', '=', this.platform)
+      .where((eb) => eb(eb.ref('reference', '->>').key('conversationType' as never), '=', 'channel'))
+      .orderBy('updated_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.id;
+  }
+
   /** The newest reference seen: its service URL and tenant serve for conversations not seen yet. */
   async latestConversation(): Promise<Record<string, unknown> | undefined> {
     const row = await this.db.selectFrom('chat_conversations').select('reference').where('platform', '=', this.platform).orderBy('updated_at', 'desc').limit(1).executeTakeFirst();

@@ -176,6 +176,8 @@ async function runClick(deps: TurnDeps, activity: Inbound, data: Record<string, 
     return { card: dismissForm(incidentId) };
   }
   if (!click) return { text: `This button ("${actionId}") is not one the bot made.` };
+  // A person picked in the form may never have written to the bot: learn their name and 29: id here.
+  if (click.action === 'assign') await deps.platform.learn(click.userId, activity.conversation.id).catch(() => undefined);
   const reply = await handleCardClick(deps.context, actorOf(activity), click);
   if (click.action === 'page-ack') {
     const [, pageId] = value.split(':').map(Number);
@@ -207,6 +209,8 @@ async function onCardAction(deps: TurnDeps, turn: TurnContext): Promise<void> {
   }, activity.conversation.id);
   const inTime = await Promise.race([work.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), INVOKE_BUDGET_MS).unref())]);
   const shown = inTime && outcome ? outcome : { ...(activity.replyToId && deps.platform.lastCard(activity.replyToId) ? { content: deps.platform.lastCard(activity.replyToId)! } : { text: 'Working on it: the card updates in a moment.' }) };
+  // A form now stands where the clicker saw the message: the next update must reach them.
+  if (shown.card && !shown.replaces && activity.replyToId) deps.platform.forget(activity.replyToId);
   await turn.sendActivity({ type: 'invokeResponse', value: { status: 200, body: await invokeResponse(deps, shown) } });
 }
 

@@ -40,6 +40,8 @@ export class TeamsPlatform implements ChatPlatform {
   /** The newest card content of each message, answered to an invoke on that message. */
   private readonly cards = new Map<string, AdaptiveCard>();
   private readonly updating = new Map<string, { latest?: OutboundActivity; done: Promise<void> }>();
+  /** What each message shows, as last sent (JSON), so an unchanged card is not sent again. */
+  private readonly shown = new Map<string, string>();
 
   constructor(
     private readonly connector: TeamsConnector,
@@ -92,6 +94,32 @@ export class TeamsPlatform implements ChatPlatform {
     return { type: 'message', attachments: [adaptiveAttachment(content)] };
   }
 
+  /**
+   * A person's view of the message no longer shows what the bot last sent (an invoke answered with
+   * a form): the next update is sent even if the card did not change.
+   */
+  forget(messageId: string): void {
+    this.shown.delete(messageId);
+  }
+
+  /**
+   * Learns a person the bot has not heard from (picked in a form, or on a roster file) from a
+   * conversation they are a member of: their 29: id and name, needed to mention and message them.
+   */
+  async learn(aadId: string, via?: string): Promise<void> {
+    const known = await this.directory.person(aadId);
+    if (typeof known?.address.mri === 'string') return;
+    const conversation = via ?? (await this.directory.latestChannel());
+    if (!conversation) return;
+    const address = await this.address(conversation);
+    const member = await this.connector.member(address, aadId);
+    if (!member) return;
+    await this.directory.rememberPerson(
+      { id: member.aadObjectId ?? aadId, name: member.name, address: { mri: member.mri, serviceUrl: address.serviceUrl, ...(address.tenantId ? { tenantId: address.tenantId } : {}) } },
+      new Date(),
+    );
+  }
+
   /** The newest content the bot gave a message, or undefined after a restart. */
   lastCard(messageId: string): AdaptiveCard | undefined {
     return this.cards.get(messageId);
@@ -106,6 +134,7 @@ export class TeamsPlatform implements ChatPlatform {
     const content = await this.render(request.firstCard);
     const thread = await this.connector.startThread(channel, this.cardActivity(content));
     this.cards.set(thread.activityId, content);
+    this.shown.set(thread.activityId, JSON.stringify(content));
     await this.directory.rememberConversation(thread.conversationId, { serviceUrl: channel.serviceUrl, ...(channel.tenantId ? { tenantId: channel.tenantId } : {}) }, new Date());
     return { id: thread.conversationId, name: request.name, firstMessage: { id: thread.activityId, conversation: thread.conversationId } };
   }
@@ -114,6 +143,7 @@ export class TeamsPlatform implements ChatPlatform {
     const content = await this.render(card);
     const id = await this.connector.send(await this.address(channelId), this.cardActivity(content));
     this.cards.set(id, content);
+    this.shown.set(id, JSON.stringify(content));
     return { id, conversation: channelId };
   }
 
@@ -127,6 +157,11 @@ export class TeamsPlatform implements ChatPlatform {
    */
   async updateCard(ref: MessageRef, card: Card): Promise<void> {
     const content = await this.render(card);
+    // Every change re-renders every card of the incident; one that did not change is not sent
+    // (Teams allows 7 writes a second per conversation).
+    const json = JSON.stringify(content);
+    if (this.shown.get(ref.id) === json) return;
+    this.shown.set(ref.id, json);
     const activity = this.cardActivity(content);
     const queued = this.updating.get(ref.id);
     if (queued) {
@@ -149,7 +184,10 @@ export class TeamsPlatform implements ChatPlatform {
         while (slot.latest) {
           const next = slot.latest;
           delete slot.latest;
-          await this.connector.update(to, ref.id, next).catch((error: unknown) => this.settings.onUpdateFailed?.(ref, error));
+          await this.connector.update(to, ref.id, next).catch((error: unknown) => {
+            this.shown.delete(ref.id);
+            this.settings.onUpdateFailed?.(ref, error);
+          });
         }
       } finally {
         this.updating.delete(ref.id);
@@ -169,6 +207,7 @@ export class TeamsPlatform implements ChatPlatform {
 
   /** A page or reminder in the person's 1:1 chat with the bot, opened with the ids the bot has seen. */
   async sendDirect(userId: string, card: Card): Promise<MessageRef> {
+    await this.learn(userId);
     const person = await this.directory.person(userId);
     const personal = person?.address.personalChat as string | undefined;
     if (personal) return this.postCard(personal, card);
