@@ -2,27 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INCIDENTS_CHANNEL_ID, USERS, personalConversationId } from '../support/bot-framework-activities.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { expectValidAdaptiveCard } from '../support/adaptive-card.js';
-import type { StoredMessage } from '../support/fake-bot-connector.js';
-import { startTeamsHarness, type TeamsHarness } from '../support/teams-harness.js';
+import { cardOf, executeData, startTeamsHarness, type TeamsHarness } from '../support/teams-harness.js';
 
 type Json = Record<string, unknown>;
-
-function cardOf(message: StoredMessage | undefined): Json {
-  const attachment = (message?.activity.attachments as { content: Json }[] | undefined)?.[0];
-  if (!attachment) throw new Error(`no card in ${JSON.stringify(message?.activity).slice(0, 300)}`);
-  return attachment.content;
-}
-
-/** Every Action.Execute data object in a card, with the text of the row or button it sits on. */
-function executeData(node: unknown, found: Json[] = []): Json[] {
-  if (Array.isArray(node)) node.forEach((n) => executeData(n, found));
-  else if (node && typeof node === 'object') {
-    const o = node as Json;
-    if (o.type === 'Action.Execute' && o.data) found.push(o.data as Json);
-    Object.values(o).forEach((v) => executeData(v, found));
-  }
-  return found;
-}
 
 const textOf = (card: Json) => JSON.stringify(card);
 

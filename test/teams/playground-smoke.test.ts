@@ -10,10 +10,10 @@ import {
   type AdaptiveCardInvokeResponse,
   type AdaptiveCardInvokeValue,
   type ConversationParameters,
-  type Response as BotResponse,
 } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, test, type TestContext } from 'vitest';
 import { PlaygroundUnavailableError, startPlayground, type Playground, type PlaygroundMessage } from '../support/agents-playground.js';
+import { botbuilderResponse } from '../support/teams-bot-server.js';
 
 /**
  * Smoke test of the Teams edge against the Microsoft 365 Agents Playground, driven as Teams users
@@ -85,34 +85,8 @@ function botServer(): Server {
       const body = (raw ? JSON.parse(raw) : {}) as Record<string, unknown>;
       // A copy: the turn mutates the activity (removeRecipientMention rewrites text).
       received.push({ activity: structuredClone(body) as unknown as Activity, headers: req.headers });
-      let status = 200;
-      const shim: BotResponse = {
-        socket: res.socket,
-        status(code: number) {
-          status = code;
-          return shim;
-        },
-        header(name: string, value: unknown) {
-          res.setHeader(name, String(value));
-          return shim;
-        },
-        send(payload?: unknown) {
-          if (res.writableEnded) return shim;
-          if (payload === undefined) {
-            res.writeHead(status).end();
-          } else {
-            const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
-            res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(text);
-          }
-          return shim;
-        },
-        end() {
-          if (!res.writableEnded) res.writeHead(status).end();
-          return shim;
-        },
-      };
       adapter
-        .process({ body, headers: req.headers as Record<string, string | string[] | undefined>, method: req.method }, shim, (context) => bot.run(context))
+        .process({ body, headers: req.headers as Record<string, string | string[] | undefined>, method: req.method }, botbuilderResponse(res), (context) => bot.run(context))
         .catch((error: unknown) => {
           turnErrors.push(error);
           if (!res.writableEnded) res.writeHead(500).end();
