@@ -187,6 +187,46 @@ describe('Slack and Teams in one process', () => {
     expect(teamsText).not.toContain('Support bot obeys');
   });
 
+  it('side by side: a Slack and a Teams incident each page their own on-call person, who acknowledges on their platform, and go from declared to closed with the header buttons', async () => {
+    await h.slackCommand('oncall ml-engineer <@USAM>');
+    await h.slackCommand('declare sev1 prompt-injection Support bot obeys instructions hidden in PDFs');
+    const declare = h.activities.channelMention('incident declare sev1 prompt-injection Agent follows instructions from a web page');
+    await h.teamsPost(declare);
+    const open = await h.app.context.store.incidents.list({ open: true });
+    const slackIncident = open.find((i) => i.platform === 'slack' && i.playbookId === 'prompt-injection')!;
+    const teamsIncident = open.find((i) => i.platform === 'teams' && i.playbookId === 'prompt-injection')!;
+    expect(slackIncident.channelId).toMatch(/^C/);
+    expect(teamsIncident.channelId).toMatch(new RegExp(`^${escape(INCIDENTS_CHANNEL_ID)};messageid=`));
+
+    // Each edge pages its own roster: Sam in Slack, Grace in Teams.
+    const pageOf = async (incidentId: number) => (await h.app.context.store.pages.forIncident(incidentId)).find((p) => p.role === 'ml-engineer')!;
+    expect(await pageOf(slackIncident.id)).toMatchObject({ userId: 'USAM', status: 'sent' });
+    expect(await pageOf(teamsIncident.id)).toMatchObject({ userId: USERS.grace.aadObjectId, status: 'sent' });
+
+    const slackDm = h.fake.messagesIn('DUSAM').find((m) => textOf(m.blocks).includes(`INC-${slackIncident.id}`))!;
+    await h.slackAct(slackDm, button(slackDm, 'page:ack'), { user: 'USAM' });
+    const teamsDm = h.connector.messagesIn(personalConversationId(USERS.grace)).find((m) => m.by === 'bot' && m.activity.attachments && textOf(cardOf(m)).includes(`INC-${teamsIncident.id}`))!;
+    const ack = executeData(cardOf(teamsDm)).find((d) => d.action === 'page:ack')!;
+    await h.teamsPost(h.activities.cardAction('incident', ack, { conversationId: personalConversationId(USERS.grace), replyToId: teamsDm.id, user: USERS.grace }));
+    expect(await pageOf(slackIncident.id)).toMatchObject({ status: 'acknowledged', acknowledgedBy: 'USAM' });
+    expect(await pageOf(teamsIncident.id)).toMatchObject({ status: 'acknowledged', acknowledgedBy: USERS.grace.aadObjectId });
+
+    const teamsHeader = teamsIncident.channelId!.split('=')[1]!;
+    for (const state of ['triaged', 'contained', 'resolved', 'closed']) {
+      h.clock.advance(HOUR);
+      const slackHeader = h.fake.messagesIn(slackIncident.channelId!).find((m) => buttonIds(m).includes('severity') || buttonIds(m).some((id) => id.startsWith('state:')))!;
+      await h.slackAct(slackHeader, button(slackHeader, `state:${state}`));
+      const data = executeData(cardOf(h.connector.message(teamsHeader))).find((d) => d.action === `state:${state}`)!;
+      await h.teamsPost(h.activities.cardAction('incident', data, { conversationId: teamsIncident.channelId!, replyToId: teamsHeader }));
+    }
+    for (const incident of [slackIncident, teamsIncident]) {
+      const now = (await h.app.context.store.incidents.get(incident.id))!;
+      expect(now.state).toBe('closed');
+      const changes = (await h.app.context.store.events.forIncident(incident.id)).filter((e) => e.kind === 'state_changed');
+      expect(changes.map((e) => (e.payload as { to: string }).to)).toEqual(['triaged', 'contained', 'resolved', 'closed']);
+    }
+  });
+
   it('nothing was sent to the wrong edge: Slack ids never reach Teams and Teams ids never reach Slack', () => {
     const slackChannels = new Set(h.fake.calls.map((c) => String(c.args.channel ?? c.args.channel_id ?? '')).filter(Boolean));
     for (const channel of slackChannels) expect(channel).not.toMatch(/^19:|^a:/);
