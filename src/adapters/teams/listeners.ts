@@ -40,7 +40,7 @@ function personId(activity: Inbound): string {
 
 /** Every activity tells where the conversation lives and who the person is: kept for proactive sends. */
 async function remember(deps: TurnDeps, activity: Inbound): Promise<void> {
-  const now = new Date();
+  const now = deps.context.clock.now();
   const tenantId = tenantOf(activity);
   const reference = { serviceUrl: activity.serviceUrl, ...(tenantId ? { tenantId } : {}), conversationType: activity.conversation?.conversationType ?? null };
   const conversationId = activity.conversation?.id;
