@@ -185,6 +185,12 @@ describe('Slack and Teams in one process', () => {
     const teamsText = textOf(card).replace(/\\\\/g, '\\');
     for (const line of lines) expect(teamsText).toContain(line);
     expect(teamsText).not.toContain('Support bot obeys');
+    // And its chart: Teams bots attach no files in channels, so the PNG comes inside a card.
+    const charts = h.connector.threadsIn(TEAMS_DIGEST).flatMap((m) => (m.activity.attachments ? [cardOf(m)] : [])).filter((c) => textOf(c).includes('data:image/png;base64,'));
+    expect(charts).toHaveLength(1);
+    expectValidAdaptiveCard(charts[0]!);
+    const image = (charts[0]!.body as Json[]).find((e) => e.type === 'Image')!;
+    expect(Buffer.from(String(image.url).split(',')[1]!, 'base64').subarray(1, 4).toString()).toBe('PNG');
   });
 
   it('side by side: a Slack and a Teams incident each page their own on-call person, who acknowledges on their platform, and go from declared to closed with the header buttons', async () => {

@@ -1,7 +1,7 @@
 import type { Card } from '../../core/cards/card.js';
 import { AppError } from '../../core/errors.js';
 import type { MessageRef } from '../../core/incident/incident.js';
-import type { ChatPlatform, Space, SpaceRequest } from '../../core/ports/chat-platform.js';
+import type { ChatPlatform, Space, SpaceRequest, UploadedFile } from '../../core/ports/chat-platform.js';
 import type { ChatDirectory } from '../../db/chat-directory.js';
 import type { ConversationAddress, OutboundActivity, TeamsConnector } from './connector.js';
 import { mentionToken, type TeamsDirectory, type TeamsPerson } from './mentions.js';
@@ -17,6 +17,9 @@ export interface TeamsPlatformSettings {
   /** Told when a card update still fails after the connector's retries (the next change sends the card again). */
   onUpdateFailed?: (ref: MessageRef, error: unknown) => void;
 }
+
+/** A data URI this long still leaves the card far under Teams' 28 KB. */
+const MAX_INLINE_IMAGE_CHARS = 16_000;
 
 const TOKENS = /\uE000([^\uE000\uE001]*)\uE001/g;
 
@@ -198,6 +201,21 @@ export class TeamsPlatform implements ChatPlatform {
   /** Resolves once no card update is in flight (shutdown, tests). */
   async settled(): Promise<void> {
     while (this.updating.size > 0) await Promise.allSettled([...this.updating.values()].map((slot) => slot.done));
+  }
+
+  /**
+   * Teams bots cannot attach files to channel posts without Graph: a small image (the digest's chart)
+   * is posted inside a card as a data URI instead, anything else is named but not sent.
+   */
+  async uploadFile(channelId: string, file: UploadedFile): Promise<void> {
+    const data = file.data.toString('base64');
+    if (!file.mimeType.startsWith('image/') || data.length > MAX_INLINE_IMAGE_CHARS) {
+      await this.postText(channelId, `${file.title}: ${file.filename} is not shown in Teams (only small images are).`);
+      return;
+    }
+    const content = await this.render({ title: file.title });
+    content.body.push({ type: 'Image', url: `data:${file.mimeType};base64,${data}`, altText: file.title, size: 'Stretch' });
+    await this.connector.send(await this.address(channelId), this.cardActivity(content));
   }
 
   async postText(channelId: string, text: string): Promise<MessageRef> {
