@@ -9,6 +9,9 @@ import { startSlack } from './adapters/slack/app.js';
 import type { App } from './app.js';
 import type { Logger } from 'pino';
 
+/** Kubernetes waits 30 s by default before SIGKILL; stay well inside the 10 s the operators were promised. */
+const SHUTDOWN_DEADLINE_MS = 9_000;
+
 /** Composition root: configuration, then the app, then the chat edge that was configured. */
 async function main(): Promise<void> {
   let config;
@@ -35,9 +38,21 @@ async function main(): Promise<void> {
   });
 
   const stops: (() => Promise<void>)[] = [];
+  let stopping = false;
+  /** Stop taking requests, finish the work already acknowledged, close; never longer than the deadline. */
   const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    setTimeout(() => {
+      logger.warn({ afterMs: SHUTDOWN_DEADLINE_MS }, 'shutdown deadline reached; exiting with work unfinished');
+      process.exit(code);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    app.http.ready = false;
+    const closing = app.http.close();
     for (const stop of stops) await stop().catch(() => undefined);
+    await closing.catch(() => undefined);
     await app.close().catch(() => undefined);
+    logger.info('stopped');
     process.exit(code);
   };
   process.on('SIGTERM', () => void shutdown(0));

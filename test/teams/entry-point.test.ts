@@ -1,55 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../src/project-root.js';
+import { startBot, type RunningBot } from '../support/bot-process.js';
 import { USERS, personalConversationId, teamsActivities } from '../support/bot-framework-activities.js';
 import { FakeBotConnector } from '../support/fake-bot-connector.js';
-
-interface RunningBot {
-  child: ChildProcess;
-  base: string;
-  output: () => string;
-  stop(): Promise<void>;
-}
-
-/** The real entry point (`src/main.ts`) with only the given environment; resolves once it listens. */
-async function startBot(env: Record<string, string>): Promise<RunningBot> {
-  const root = projectRoot();
-  const child = spawn(join(root, 'node_modules/.bin/tsx'), ['src/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the bot did not start:\n${output}`)), 60_000);
-    const look = () => {
-      const match = /"port":(\d+)[^\n]*"msg":"HTTP listening"/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    };
-    child.stdout!.on('data', look);
-    child.stderr!.on('data', look);
-    child.on('exit', (code) => reject(new Error(`the bot exited (${code}):\n${output}`)));
-  });
-  return {
-    child,
-    base: `http://127.0.0.1:${port}`,
-    output: () => output,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.on('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
 
 describe('the bot started with Teams settings only', () => {
   let connector: FakeBotConnector;
