@@ -1,5 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { App, HTTPModuleFunctions, HTTPReceiver, SocketModeReceiver, defaultBodyLimit } from '@slack/bolt';
 import { LogLevel, type Logger as SlackLogger } from '@slack/logger';
 import { WebClient, type RetryOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
@@ -12,6 +13,7 @@ import { registerActions } from './listeners/actions.js';
 import { registerCommands } from './listeners/commands.js';
 import type { ListenerDeps } from './listeners/deps.js';
 import { registerViews } from './listeners/views.js';
+import { checkSlackBody, isSslCheck } from './payload-shape.js';
 import { SlackPlatform } from './platform.js';
 import { WorkQueue } from '../work-queue.js';
 
@@ -74,8 +76,54 @@ export function refuseFutureRequest(req: IncomingMessage, res: ServerResponse, n
 }
 
 /**
+ * Whether the request carries Slack's v0 signature of these exact bytes: HMAC-SHA256 with the
+ * signing secret over `v0:<timestamp>:<body>`, signed within the last five minutes (the future is
+ * refused before, by `refuseFutureRequest`). The same rules Bolt applies, over the raw bytes.
+ */
+export function hasValidSignature(headers: IncomingHttpHeaders, raw: Buffer, signingSecret: string, nowSeconds = Date.now() / 1000): boolean {
+  const timestamp = headers['x-slack-request-timestamp'];
+  const signature = headers['x-slack-signature'];
+  if (typeof timestamp !== 'string' || typeof signature !== 'string' || !/^\d+$/.test(timestamp)) return false;
+  if (Number(timestamp) < Math.floor(nowSeconds) - MAX_CLOCK_SKEW_SECONDS) return false;
+  const expected = Buffer.from(`v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:`).update(raw).digest('hex')}`);
+  const given = Buffer.from(signature);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** The whole body, `too-large` past `limit` bytes, or undefined when the sender went away. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large' | undefined> {
+  if (Number(req.headers['content-length']) > limit) return Promise.resolve('too-large');
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off('data', onData);
+        resolve('too-large');
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', () => resolve(undefined));
+    req.once('close', () => resolve(undefined));
+  });
+}
+
+function answerWithoutBody(res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  res.writeHead(status, headers);
+  res.end();
+}
+
+/**
  * Starts the Slack edge: checks the token (auth.test), registers the platform with the core,
  * mounts Bolt's HTTP receiver at `POST /slack/events` on our server (or connects Socket Mode).
+ * In front of Bolt the route reads the body once, checks the signature and then the body's shape
+ * (payload-shape.ts): Bolt itself crashed, answered 500 or hung for 3 s on signed bodies of
+ * shapes Slack never sends. Only a body Bolt can take reaches it.
  */
 export async function startSlack(app: BotApp, settings: SlackSettings, logger: Logger): Promise<SlackEdge> {
   const boltLogger = slackLogger(logger);
@@ -120,11 +168,54 @@ export async function startSlack(app: BotApp, settings: SlackSettings, logger: L
     bot = new App({ ...common, receiver });
   } else {
     if (!settings.signingSecret) throw new Error('Slack HTTP mode needs SLACK_SIGNING_SECRET');
-    const receiver = new HTTPReceiver({ signingSecret: settings.signingSecret, endpoints: SLACK_EVENTS_PATH, logger: boltLogger });
+    const signingSecret = settings.signingSecret;
+    const receiver = new HTTPReceiver({
+      signingSecret,
+      endpoints: SLACK_EVENTS_PATH,
+      logger: boltLogger,
+      // Bolt's own handler, but one that cannot throw inside Bolt's unawaited request handling.
+      async processEventErrorHandler(args) {
+        try {
+          return await HTTPModuleFunctions.defaultProcessEventErrorHandler(args);
+        } catch {
+          answerWithoutBody(args.response, 500);
+          return false;
+        }
+      },
+    });
     bot = new App({ ...common, receiver });
-    app.http.route('POST', SLACK_EVENTS_PATH, (req, res) => {
+    // A request no listener acks (a view_closed, a click on a link button, another app's command)
+    // is answered as soon as the listeners are done, not by Bolt's 404 three seconds later.
+    bot.use(async (args) => {
+      try {
+        await args.next();
+      } finally {
+        if ('ack' in args && typeof args.ack === 'function') await (args.ack as () => Promise<void>)().catch(() => undefined);
+      }
+    });
+    app.http.route('POST', SLACK_EVENTS_PATH, async (req, res) => {
       if (refuseFutureRequest(req, res)) return;
-      receiver.requestListener(req, res);
+      const raw = await readBody(req, defaultBodyLimit);
+      if (raw === undefined) return;
+      if (raw === 'too-large') return answerWithoutBody(res, 413, { connection: 'close' });
+      const contentType = req.headers['content-type'];
+      if (isSslCheck(contentType, raw)) return answerWithoutBody(res, 200);
+      // Signature first, as Bolt: an unsigned caller learns nothing about what the shape check wants.
+      if (!hasValidSignature(req.headers, raw, signingSecret)) return answerWithoutBody(res, 401);
+      const shape = checkSlackBody(contentType, raw);
+      if (!shape.ok) {
+        logger.warn({ error: shape.error }, 'refused a signed Slack request of the wrong shape');
+        sendJson(res, 400, { error: shape.error });
+        return;
+      }
+      // Bolt reads `rawBody` when it is there instead of the stream already consumed here.
+      (req as IncomingMessage & { rawBody?: Buffer }).rawBody = raw;
+      try {
+        receiver.requestListener(req, res);
+      } catch (error) {
+        logger.error({ err: error instanceof Error ? error.message : String(error) }, 'bolt failed on a slack request');
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      }
     });
   }
   bot.error(async (error) => {
