@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Card, ChecklistItem } from '../../src/core/cards/card.js';
 import { declareModal, formModal } from '../../src/adapters/slack/modals.js';
 import { assignForm, severityForm } from '../../src/core/cards/forms.js';
-import { CHECKLIST_ITEMS_PER_MESSAGE, cardToBlocks, escapeMrkdwn } from '../../src/adapters/slack/render.js';
+import { CHECKLIST_ITEMS_PER_MESSAGE, cardToBlocks, escapeMrkdwn, slackChannelMention, slackMention } from '../../src/adapters/slack/render.js';
 import { blockKitProblems, refuseBlocks } from '../support/block-kit-limits.js';
 
 const header: Card = {
@@ -12,7 +12,7 @@ const header: Card = {
     { label: 'Severity', value: 'SEV1 (critical)' },
     { label: 'State', value: 'Declared' },
     { label: 'Playbook', value: 'Prompt injection (prompt-injection)' },
-    { label: 'Roles', value: 'Incident Commander: <@UALICE>\nSecurity Analyst: <@USAM>' },
+    { label: 'Roles', value: `Incident Commander: ${slackMention('UALICE')}\nSecurity Analyst: ${slackMention('USAM')}` },
   ],
   sections: [{ heading: 'Deadlines', text: 'Notify the DPO: by 2026-11-25 12:00 UTC (if personal data <PII> was exposed & logged)' }],
   actions: [
@@ -34,7 +34,7 @@ const checklist: Card = {
       id: 'immediate',
       heading: 'Immediate actions',
       items: [
-        item(1, { label: 'Deploy an input filter that blocks the observed payloads', role: 'security', done: true, doneBy: '<@USAM>', doneAt: '2026-11-25 09:12 UTC' }),
+        item(1, { label: 'Deploy an input filter that blocks the observed payloads', role: 'security', done: true, doneBy: slackMention('USAM'), doneAt: '2026-11-25 09:12 UTC' }),
         item(2, { label: 'Block attacker sessions, accounts, API keys and source IPs', role: 'security' }),
         item(3, { label: 'Switch the model to a safe fallback while the filter is checked & tuned', role: 'ml-engineer' }),
       ],
@@ -63,15 +63,15 @@ describe('Card → Block Kit', () => {
     expect(blockKitProblems(modal.blocks, 100)).toEqual([]);
   });
 
-  it('escapes free text but keeps Slack mentions and links', () => {
-    expect(escapeMrkdwn('a < b & c > d, ask <@U1> or <@U2|sam> in <#C9> see <https://x.test/a?b=1>')).toBe(
-      'a &lt; b &amp; c &gt; d, ask <@U1> or <@U2|sam> in <#C9> see <https://x.test/a?b=1>',
+  it('escapes all text once, Slack markup included; only the mentions the bot made are live', () => {
+    expect(escapeMrkdwn(`a < b & c > d, ask ${slackMention('U1')} in ${slackChannelMention('C9', 'inc-9')}; typed: <@U2|sam> <#C8> <!here> <https://x.test/a?b=1|x> &lt;`)).toBe(
+      'a &lt; b &amp; c &gt; d, ask <@U1> in <#C9>; typed: &lt;@U2|sam&gt; &lt;#C8&gt; &lt;!here&gt; &lt;https://x.test/a?b=1|x&gt; &amp;lt;',
     );
   });
 
   it('shortens long step labels to the option limit and keeps who ticked whole', () => {
     const long = 'Preserve the full prompt and completion logs, the retrieval context and the model version for every affected session';
-    const message = cardToBlocks({ title: 't', checklist: [{ id: 'investigation', heading: 'Investigation', items: [item(12, { label: long, done: true, doneBy: '<@U0123456789>', role: 'ml-engineer' })] }] });
+    const message = cardToBlocks({ title: 't', checklist: [{ id: 'investigation', heading: 'Investigation', items: [item(12, { label: long, done: true, doneBy: slackMention('U0123456789'), role: 'ml-engineer' })] }] });
     const option = (message.blocks[2] as { elements: { options: { text: { text: string }; description: { text: string } }[] }[] }).elements[0]!.options[0]!;
     expect(option.text.text.length).toBeLessThanOrEqual(75);
     expect(option.text.text).toMatch(/^\*12\.\* Preserve the full prompt.*… · <@U0123456789>$/);
@@ -87,7 +87,7 @@ describe('Card → Block Kit', () => {
         id,
         heading: `${id} (continued)`.padEnd(60, '.'),
         items: Array.from({ length: count / phases.length }, (_, i) =>
-          item(g * 100 + i + 1, { value: `123456:${g * 100 + i + 1}`, label: 'L'.repeat(300), role: 'ml-engineer', done: true, doneBy: '<@U0123456789AB>', doneAt: '2026-11-25 09:12 Europe/Berlin' }),
+          item(g * 100 + i + 1, { value: `123456:${g * 100 + i + 1}`, label: 'L'.repeat(300), role: 'ml-engineer', done: true, doneBy: slackMention('U0123456789AB'), doneAt: '2026-11-25 09:12 Europe/Berlin' }),
         ),
       })),
       context: ['c'.repeat(300)],

@@ -4,14 +4,14 @@ import { AUTO_PLAYBOOK, NO_PLAYBOOK, formAction } from '../../core/cards/forms.j
 import { SEVERITIES, SEVERITY_LABELS } from '../../core/domain.js';
 import type { Playbook } from '../../core/playbook/schema.js';
 import { ACTION, VIEW, encodeMetadata, type ViewMetadata } from './ids.js';
-import { truncate } from './render.js';
+import { fitPlain } from './render.js';
 
 /** Modals (pure): the declare form, and every core form ("Change severity", "Assign role", "Not a real incident"). */
 
 const plain = (text: string) => ({ type: 'plain_text' as const, text });
 
 function option(text: string, value: string): PlainTextOption {
-  return { text: plain(truncate(text, 75)), value };
+  return { text: plain(fitPlain(text, 75)), value };
 }
 
 export { AUTO_PLAYBOOK, NO_PLAYBOOK } from '../../core/cards/forms.js';
@@ -105,7 +105,7 @@ export function declareModal(playbooks: Playbook[], metadata: ViewMetadata, form
 export function formModal(form: Card, metadata: Omit<ViewMetadata, 'value'>): ModalView {
   const action = formAction(form);
   const blocks: KnownBlock[] = (form.inputs ?? []).map((input) => {
-    const label = plain(truncate(input.label, 2000));
+    const label = plain(fitPlain(input.label, 2000));
     if (input.kind === 'choice') {
       const options = input.options.map((o) => option(o.label, o.value));
       const initial = options.find((o) => o.value === input.initial);
@@ -117,7 +117,7 @@ export function formModal(form: Card, metadata: Omit<ViewMetadata, 'value'>): Mo
       block_id: input.id,
       label,
       optional: !input.required,
-      ...(input.placeholder ? { hint: plain(truncate(input.placeholder, 2000)) } : {}),
+      ...(input.placeholder ? { hint: plain(fitPlain(input.placeholder, 2000)) } : {}),
       element: { type: 'plain_text_input', action_id: 'value', ...(input.multiline ? { multiline: true } : {}), ...(input.maxLength ? { max_length: input.maxLength } : {}) },
     };
   });
@@ -125,8 +125,8 @@ export function formModal(form: Card, metadata: Omit<ViewMetadata, 'value'>): Mo
     type: 'modal',
     callback_id: action.id,
     private_metadata: encodeMetadata({ ...metadata, value: action.value }),
-    title: plain(truncate(form.title, 24)),
-    submit: plain(truncate(action.label, 24)),
+    title: plain(fitPlain(form.title, 24)),
+    submit: plain(fitPlain(action.label, 24)),
     close: plain('Cancel'),
     blocks,
   };

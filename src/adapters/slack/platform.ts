@@ -3,7 +3,7 @@ import type { Card } from '../../core/cards/card.js';
 import type { MessageRef } from '../../core/incident/incident.js';
 import type { ChatPlatform, Space, SpaceRequest, UploadedFile } from '../../core/ports/chat-platform.js';
 import { slackErrorCode, toAppError } from './errors.js';
-import { CHECKLIST_ITEMS_PER_MESSAGE, cardToBlocks } from './render.js';
+import { CHECKLIST_ITEMS_PER_MESSAGE, cardToBlocks, slackChannelMention, slackMention, textMessage } from './render.js';
 
 /** Slack's message reference: the channel and the message's `ts`. */
 function slackRef(channel: string, ts: string): MessageRef {
@@ -31,12 +31,14 @@ export class SlackPlatform implements ChatPlatform {
     }
   }
 
+  /** A token the renderer turns into `<@U1>`: only the bot's own mentions are live, never typed ones (render.ts). */
   mention(userId: string): string {
-    return `<@${userId}>`;
+    return slackMention(userId);
   }
 
-  channelMention(channelId: string): string {
-    return `<#${channelId}>`;
+  /** A token the renderer turns into `<#C1>`. */
+  channelMention(channelId: string, name?: string): string {
+    return slackChannelMention(channelId, name);
   }
 
   async openSpace(request: SpaceRequest): Promise<Space> {
@@ -72,7 +74,7 @@ export class SlackPlatform implements ChatPlatform {
   }
 
   async postText(channelId: string, text: string): Promise<MessageRef> {
-    const posted = await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel: channelId, text }));
+    const posted = await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel: channelId, ...textMessage(text) }));
     return slackRef(posted.channel!, posted.ts!);
   }
 
@@ -96,7 +98,7 @@ export class SlackPlatform implements ChatPlatform {
     await this.call('files.uploadV2', () => this.client.files.uploadV2({ channel_id: channelId, file: file.data, filename: file.filename, title: file.title }));
   }
 
-  /** Private replies: only `userId` sees it, in the channel they acted in. */
+  /** Private replies: only `userId` sees it, in the channel they acted in. `message` is already rendered (`replyToMessage`). */
   async postEphemeral(channelId: string, userId: string, message: { text: string; blocks?: unknown[] }): Promise<void> {
     await this.call('chat.postEphemeral', () => this.client.chat.postEphemeral({ channel: channelId, user: userId, ...message } as Parameters<WebClient['chat']['postEphemeral']>[0]));
   }

@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import { handleCommand } from '../../../core/handle-command.js';
 import { COMMAND } from '../ids.js';
 import { declareModal } from '../modals.js';
+import { decodeSlackText } from '../render.js';
 import { responseFor, type ListenerDeps } from './deps.js';
 
 /** `/incident …`: ack at once, then run the command and answer through the response_url. */
@@ -9,7 +10,8 @@ export function registerCommands(app: App, deps: ListenerDeps): void {
   app.command(COMMAND, async ({ command, ack, respond }) => {
     await ack();
     await deps.run('command', async () => {
-      const text = command.text.trim();
+      // Slack sends what was typed escaped (`<` as `&lt;`); its own `<@U1|name>` and `<!here>` stay markup.
+      const text = decodeSlackText(command.text).trim();
       if (/^declare$/i.test(text)) {
         const playbooks = deps.context.playbooks.all();
         await deps.client.views.open({ trigger_id: command.trigger_id, view: declareModal(playbooks, { channelId: command.channel_id }) });

@@ -36,6 +36,7 @@ export async function replyInChannel(deps: ListenerDeps, channelId: string, user
   await deps.client.chat.postMessage({ channel: opened.channel!.id!, ...message });
 }
 
+/** A reply through a response_url; rendered (escaped) once, in `replyToMessage`. */
 export function responseFor(reply: Reply) {
   return { response_type: reply.public ? ('in_channel' as const) : ('ephemeral' as const), replace_original: false, ...replyToMessage(reply) };
 }
