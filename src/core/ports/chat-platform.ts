@@ -25,7 +25,7 @@ export interface ChatPlatform {
   pin?(ref: MessageRef): Promise<void>;
   /** Uploads a file (the digest chart) to a channel, where the platform supports files. */
   uploadFile?(channelId: string, file: UploadedFile): Promise<void>;
-  /** How a user is written in messages: Slack `<@U1>`, console `@alice`. */
+  /** How a user is written in the core's texts; each edge renders it (Slack and Teams: a token their renderer turns into a live mention; console `@alice`). */
   mention(userId: string): string;
   /** How a channel is written so it links: Slack `<#C1>`; without it, `#name`. */
   channelMention?(channelId: string, name: string): string;
