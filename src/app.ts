@@ -8,8 +8,8 @@ import { loadScenarios } from './core/exercise/scenario-catalog.js';
 import type { ChatPlatform, Destination } from './core/ports/chat-platform.js';
 import { resumeUnfinishedIncidents } from './core/incident/resume-incidents.js';
 import { systemClock, type Clock } from './core/time/time-input.js';
-import { openDatabase, type DatabaseHandle } from './db/database.js';
-import { migrate } from './db/migrate.js';
+import { openDatabase, type DatabaseHandle, type DatabaseLogger } from './db/database.js';
+import { migrate, pendingMigrations } from './db/migrate.js';
 import { KyselyStore } from './db/store.js';
 import { registerApiRoutes } from './http/api/routes.js';
 import { HttpServer, sendJson } from './http/server.js';
@@ -66,8 +66,8 @@ function placesFor(config: Config, kind: 'triage' | 'digest'): Destination[] {
   return channelId ? [{ channelId }] : [];
 }
 
-export async function openConfiguredDatabase(config: Config): Promise<DatabaseHandle> {
-  return openDatabase(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: join(resolve(config.DATA_DIR), 'pglite') });
+export async function openConfiguredDatabase(config: Config, logger?: DatabaseLogger): Promise<DatabaseHandle> {
+  return openDatabase({ ...(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: join(resolve(config.DATA_DIR), 'pglite') }), ...(logger ? { logger } : {}) });
 }
 
 /** Builds the core and its infrastructure; chat edges plug in afterwards. */
@@ -75,7 +75,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
   const { logger } = options;
   const playbooks = await loadPlaybooks(playbooksDirectory(config));
   const scenarios = await loadScenarios(scenariosFile(config), playbooks.all());
-  const database = options.database ?? (await openConfiguredDatabase(config));
+  const database = options.database ?? (await openConfiguredDatabase(config, logger));
   const applied = await migrate(database.db, migrationsDirectory());
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const clock = options.clock ?? systemClock;
@@ -91,6 +91,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     paging: { pagers: buildPagers(config, platforms, clock), escalationMinutes: config.ESCALATION_MINUTES },
     // Alerts open on the configured chat edges even if one arrives before the edges are added.
     triage: { destinations: placesFor(config, 'triage') },
+    admins: config.ADMIN_USERS,
   };
   if (config.ROSTER_FILE) {
     const file = resolve(config.ROSTER_FILE);
@@ -103,6 +104,12 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
   const http = new HttpServer((error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'http handler failed'));
   registerApiRoutes(http, context, { token: config.API_TOKEN, mtta: (period) => timeToAcknowledge(context.store, period) });
   registerAlertsRoute(http, context, { token: config.ALERTS_TOKEN });
+  http.setReadinessCheck(async () => {
+    // Unreachable, restarting, or closed: the database layer logged why; the probe says only that.
+    const pending = await pendingMigrations(database.db, migrationsDirectory()).catch(() => undefined);
+    if (!pending) return { ok: false, reason: 'the database does not answer' };
+    return pending.length ? { ok: false, reason: `migrations not applied: ${pending.join(', ')}` } : { ok: true };
+  });
   let paging: PagingLoop | undefined;
   let scheduler: Scheduler | undefined;
   return {

@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import type { AdminUser } from './core/context.js';
 import { parseEscalationMinutes } from './core/roles/escalation-policy.js';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -57,6 +58,20 @@ export const configSchema = z
         .default('auto')
         .transform((text, ctx) => {
           const parsed = parseChatSetting(text);
+          if ('error' in parsed) {
+            ctx.addIssue({ code: 'custom', message: parsed.error });
+            return z.NEVER;
+          }
+          return parsed.value;
+        }),
+    ),
+    ADMIN_USERS: z.preprocess(
+      emptyAsUndefined,
+      z
+        .string()
+        .default('')
+        .transform((text, ctx) => {
+          const parsed = parseAdminUsers(text);
           if ('error' in parsed) {
             ctx.addIssue({ code: 'custom', message: parsed.error });
             return z.NEVER;
@@ -144,6 +159,26 @@ function parseChatSetting(text: string): { value: 'auto' | ChatEdge[] } | { erro
   return { value: [...new Set(words as ChatEdge[])] };
 }
 
+/**
+ * `ADMIN_USERS`: a comma list of people who may close, reopen, change the severity or playbook of,
+ * or mark a false positive any incident. `slack:U024BE7LH` counts on that platform only; a bare id
+ * (`U024BE7LH`, `alice`) on every platform. Ids are the platform's own (Slack `U…`, Teams AAD object
+ * ids, console names); a Teams `29:…` id is bare, since `29` names no platform.
+ */
+export function parseAdminUsers(text: string): { value: AdminUser[] } | { error: string } {
+  const admins: AdminUser[] = [];
+  for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
+    const qualified = /^([a-z]+):(.*)$/i.exec(entry);
+    const platform = qualified?.[1]?.toLowerCase();
+    if (platform !== undefined && !(CHAT_EDGES as readonly string[]).includes(platform)) {
+      return { error: `a comma list of user ids, each bare (U024BE7LH) or as platform:id with platform one of ${CHAT_EDGES.join(', ')}, such as slack:U024BE7LH; "${qualified![1]}:" names no platform` };
+    }
+    const userId = (platform !== undefined ? qualified![2]! : entry).trim();
+    if (!userId || /[\s,<>]/.test(userId)) return { error: `a comma list of user ids such as slack:U024BE7LH,teams:6e2b…; "${entry}" is not one (no spaces, and no <@…> mention syntax)` };
+    admins.push(platform !== undefined ? { platform, userId } : { userId });
+  }
+  return { value: admins };
+}
 
 /** Teams runs when the bot is registered, or against an emulator with no tenant. */
 export function teamsConfigured(config: Pick<Config, 'TEAMS_APP_ID' | 'TEAMS_EMULATOR'>): boolean {

@@ -27,6 +27,14 @@ export interface CoreContext {
   triage?: TriageSettings;
   /** Tabletop exercise scenarios (MITRE ATLAS case studies); unset: `exercise` commands say none are loaded. */
   scenarios?: ScenarioCatalog;
+  /** `ADMIN_USERS`: people who may close, reopen, re-rate or re-scope any incident (incident/permissions.ts). */
+  admins?: readonly AdminUser[];
+}
+
+/** An admin: an id on one platform, or (no platform) that id on any platform. */
+export interface AdminUser {
+  platform?: string;
+  userId: string;
 }
 
 /** Who is acting, from where. */

@@ -10,7 +10,10 @@ export const ERROR_CODES = [
   'platform_error',
   'rate_limited',
   'unauthorized',
+  'forbidden',
   'config',
+  /** The database refused or lost the connection (restart, failover); translated once in src/db/database.ts. */
+  'database_unavailable',
   'playbook_invalid',
   'internal',
 ] as const;

@@ -14,6 +14,7 @@ import type { Reply } from './reply.js';
 import { acknowledgePage, parseAckValue } from './roles/acknowledge-page.js';
 import { assignRole } from './roles/assign-role.js';
 import { declareAlert, dismissAlert } from './signals/triage.js';
+import { clip, cleanStrings } from './text-input.js';
 
 /**
  * A click on a card, already decoded by the edge: the edges know their payload shapes, the core
@@ -71,7 +72,7 @@ async function runClick(context: CoreContext, actor: Actor, click: CardClick): P
       }
       const playbookId = click.playbook === NO_PLAYBOOK ? null : click.playbook && click.playbook !== AUTO_PLAYBOOK ? click.playbook : undefined;
       const result = await declareIncident(context, actor, {
-        title: click.title.slice(0, 150),
+        title: clip(click.title, 150),
         ...(playbookId !== undefined ? { playbookId } : {}),
         ...(click.severity && isSeverity(click.severity) ? { severity: click.severity } : {}),
         ...(click.description ? { description: click.description } : {}),
@@ -128,7 +129,8 @@ export function decodeCardClick(actionId: string, value: string, inputs: Record<
 /** The single entry for card clicks from every chat edge. It never throws. */
 export async function handleCardClick(context: CoreContext, actor: Actor, click: CardClick): Promise<Reply> {
   try {
-    return await runClick(context, actor, click);
+    // Values and typed inputs, made storable once (text-input.ts).
+    return await runClick(context, cleanStrings(actor), cleanStrings(click));
   } catch (error) {
     return errorReply(context, error, undefined, `handle the ${click.action} click`);
   }

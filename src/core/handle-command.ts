@@ -21,6 +21,7 @@ import { assignRole, pageRole } from './roles/assign-role.js';
 import { acknowledgeCommand } from './roles/acknowledge-page.js';
 import { setRoster, showRoster } from './roles/roster.js';
 import { declareAlert, dismissAlert } from './signals/triage.js';
+import { cleanStrings, cleanText } from './text-input.js';
 import { resolveTime } from './time/time-input.js';
 
 type ExerciseCommand = Extract<Command, { kind: `exercise-${string}` }>;
@@ -121,7 +122,10 @@ export function errorReply(context: CoreContext, error: unknown, usage?: string,
 }
 
 /** The single entry for typed commands from every chat edge. It never throws. */
-export async function handleCommand(context: CoreContext, actor: Actor, text: string): Promise<Reply> {
+export async function handleCommand(context: CoreContext, actor: Actor, typed: string): Promise<Reply> {
+  // What the edge received, made storable once: no NUL, stray controls or lone surrogates past here.
+  const text = cleanText(typed);
+  actor = cleanStrings(actor);
   const parsed = parseCommand(text, { playbookIds: context.playbooks.ids });
   if (isParseError(parsed)) return privateReply(`${parsed.error}\n${parsed.usage}`);
   try {

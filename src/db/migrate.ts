@@ -6,12 +6,28 @@ import type { Database } from './tables.js';
 /** An arbitrary constant: the advisory lock that serialises migrations across bot processes. */
 const MIGRATION_LOCK = 72_033_115;
 
+async function migrationFiles(directory: string): Promise<string[]> {
+  return (await readdir(directory)).filter((f) => f.endsWith('.sql')).sort();
+}
+
+/**
+ * The migrations in `directory` that the database has not applied (readiness: a process whose
+ * schema is behind its code is not ready). Throws when the database does not answer.
+ */
+export async function pendingMigrations(db: Kysely<Database>, directory: string): Promise<string[]> {
+  const files = await migrationFiles(directory);
+  const exists = await sql<{ table: string | null }>`SELECT to_regclass('schema_migrations')::text AS table`.execute(db);
+  if (!exists.rows[0]?.table) return files;
+  const applied = new Set((await db.selectFrom('schema_migrations').select('name').execute()).map((row) => row.name));
+  return files.filter((file) => !applied.has(file));
+}
+
 /**
  * Applies the plain, forward-only `.sql` files in `directory` that have not run yet, each in its
  * own transaction, in file-name order. Safe with several processes starting at once.
  */
 export async function migrate(db: Kysely<Database>, directory: string): Promise<string[]> {
-  const files = (await readdir(directory)).filter((f) => f.endsWith('.sql')).sort();
+  const files = await migrationFiles(directory);
   const applied: string[] = [];
   await db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);

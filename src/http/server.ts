@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { isAppError } from '../core/errors.js';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
 
@@ -8,6 +9,12 @@ interface Route {
   path: string;
   handler: RouteHandler;
 }
+
+/** What `/readyz` asks: whether this process can serve (its database answers, its migrations are applied). */
+export type ReadinessCheck = () => Promise<{ ok: true } | { ok: false; reason: string }>;
+
+/** A readiness probe that hangs is a failed one (a black-holed database can take minutes to refuse). */
+const READINESS_TIMEOUT_MS = 3_000;
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -22,7 +29,33 @@ export class HttpServer {
   ready = false;
 
   constructor(private readonly onError: (error: unknown) => void) {
+    // Liveness: the process is up and started. Readiness: and it can do its work right now.
     this.route('GET', '/healthz', (_req, res) => sendJson(res, this.ready ? 200 : 503, { ok: this.ready }));
+    this.route('GET', '/readyz', async (_req, res) => {
+      const result = this.ready ? await this.checkReadiness() : { ok: false as const, reason: 'starting' };
+      sendJson(res, result.ok ? 200 : 503, result);
+    });
+  }
+
+  private readiness: ReadinessCheck = async () => ({ ok: true });
+
+  /** Sets what `/readyz` checks beyond start-up (app.ts: the database and its migrations). */
+  setReadinessCheck(check: ReadinessCheck): void {
+    this.readiness = check;
+  }
+
+  private async checkReadiness(): Promise<{ ok: true } | { ok: false; reason: string }> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<{ ok: false; reason: string }>((resolve) => {
+      timer = setTimeout(() => resolve({ ok: false, reason: `no answer within ${READINESS_TIMEOUT_MS / 1000} s` }), READINESS_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([this.readiness(), timeout]);
+    } catch {
+      return { ok: false, reason: 'the readiness check failed' };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   route(method: string, path: string, handler: RouteHandler): void {
@@ -46,6 +79,14 @@ export class HttpServer {
     try {
       await route.handler(req, res, url);
     } catch (error) {
+      if (isAppError(error, 'database_unavailable')) {
+        // Not a bug: the sender (Alertmanager, an API client) should retry later. The driver logged it.
+        if (!res.headersSent) {
+          res.setHeader('retry-after', '60');
+          sendJson(res, 503, { error: error.message });
+        }
+        return;
+      }
       this.onError(error);
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
     }

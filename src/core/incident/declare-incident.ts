@@ -7,6 +7,7 @@ import { matchPlaybook } from '../playbook/match-playbook.js';
 import type { Playbook } from '../playbook/schema.js';
 import type { Store } from '../ports/store.js';
 import { type Reply } from '../reply.js';
+import { cleanText } from '../text-input.js';
 import { formatTime, resolveTime } from '../time/time-input.js';
 import { incidentRef } from './header-card.js';
 import type { Incident } from './incident.js';
@@ -72,7 +73,14 @@ export async function staffRoles(store: Store, incident: Incident, playbook: Pla
   return unstaffed;
 }
 
-export async function declareIncident(context: CoreContext, actor: Actor, request: DeclareRequest): Promise<{ incident: Incident; duplicate: boolean; unstaffed: RoleId[]; matchReason: string }> {
+export async function declareIncident(context: CoreContext, actor: Actor, declared: DeclareRequest): Promise<{ incident: Incident; duplicate: boolean; unstaffed: RoleId[]; matchReason: string }> {
+  // Forms (Slack's declare modal calls this directly), alerts and exercises all declare here.
+  const request: DeclareRequest = {
+    ...declared,
+    title: cleanText(declared.title),
+    ...(declared.description !== undefined ? { description: cleanText(declared.description) } : {}),
+    ...(declared.source !== undefined ? { source: cleanText(declared.source) } : {}),
+  };
   const now = context.clock.now();
   const detectedAt = request.detectedAt ?? now;
   const impactStartedAt = request.impactStartedAt ?? detectedAt;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isSeverity, type Severity } from '../domain.js';
 import type { AlertSignal } from './alert.js';
+import { cleanStrings, clip } from '../text-input.js';
 
 /**
  * The two bodies POST /hooks/alerts accepts: Prometheus Alertmanager's webhook (version 4) and
@@ -83,7 +84,10 @@ function parseTime(text: string | undefined): Date | undefined {
 
 export type ParsedAlerts = { signals: AlertSignal[] } | { error: string };
 
-export function parseAlertBody(body: unknown, playbookIds: readonly string[]): ParsedAlerts {
+export function parseAlertBody(raw: unknown, playbookIds: readonly string[]): ParsedAlerts {
+  // Every string of the body (labels and their names included) made storable before validation,
+  // so a title that is only control characters is refused as too short rather than failing in SQL.
+  const body = cleanStrings(raw);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return { error: 'body: expected a JSON object' };
   if ('alerts' in body || 'version' in body) {
     const parsed = alertmanagerBody.safeParse(body);
@@ -92,14 +96,14 @@ export function parseAlertBody(body: unknown, playbookIds: readonly string[]): P
       signals: parsed.data.alerts.map((alert) => {
         const playbook = alert.labels.playbook?.toLowerCase();
         const severity = toSeverity(alert.labels.severity);
-        const title = (alert.annotations.summary ?? alert.annotations.title ?? alert.labels.alertname ?? 'Alert from Alertmanager').slice(0, 150);
+        const title = alert.annotations.summary ?? alert.annotations.title ?? alert.labels.alertname ?? 'Alert from Alertmanager';
         const endedAt = parseTime(alert.endsAt);
         return {
           format: 'alertmanager',
           source: 'alertmanager',
           dedupKey: alert.fingerprint,
           status: alert.status,
-          title: title.length >= 3 ? title : `Alert ${title}`,
+          title: clip(title.length >= 3 ? title : `Alert ${title}`, 150),
           description: alert.annotations.description ?? '',
           ...(severity ? { severity } : {}),
           ...(playbook && playbookIds.includes(playbook) ? { playbookId: playbook } : {}),
