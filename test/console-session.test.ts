@@ -57,6 +57,9 @@ describe('a console session from declaration to close', () => {
     expect(resolved).toContain('Resolved.');
     expect(resolved).toContain('State: Resolved');
     expect(await type('/incident action Add PDF text to the injection filter owner=@sam due=2026-12-15')).toContain('Action item 1');
+    // Closing is for the commander, the declarer or an admin: ana declared it (and is commander).
+    expect(await type('/incident close')).toContain('only the incident commander and declarer (@ana) or an admin may close INC-1');
+    await type('/as ana');
     expect(await type('/incident close')).toContain('Closed.');
 
     const timeline = await type('/incident timeline');

@@ -94,6 +94,10 @@ export const eventSchema = z.discriminatedUnion('kind', [
     payload: z.object({ exercise_id: z.number(), injects_revealed: z.number(), injects_total: z.number() }),
   }),
   z.object({
+    kind: z.literal('action_refused'),
+    payload: z.object({ action: z.enum(['close', 'reopen', 'severity', 'false_positive', 'playbook']), platform: z.string(), to: z.string().optional() }),
+  }),
+  z.object({
     kind: z.literal('side_effect_failed'),
     payload: z.object({ effect: z.string(), error: z.string() }),
   }),

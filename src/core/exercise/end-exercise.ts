@@ -2,7 +2,7 @@ import type { Actor, CoreContext } from '../context.js';
 import { ROLE_IDS } from '../domain.js';
 import { AppError } from '../errors.js';
 import { changeState } from '../incident/change-state.js';
-import { changeIncident } from '../incident/incident-transaction.js';
+import { changeGoverned } from '../incident/permissions.js';
 import { platformFor } from '../incident/publish-incident.js';
 import { isOpen } from '../incident/transitions.js';
 import { publicReply, type Reply } from '../reply.js';
@@ -52,7 +52,8 @@ export async function endExercise(context: CoreContext, actor: Actor): Promise<R
   const { incident, exercise, scenario } = await exerciseInChannel(context, actor, 'exercise end');
   const total = scenario.caseStudy.procedure.length;
   const now = context.clock.now();
-  const completed = await changeIncident(context, incident.id, async (store) => {
+  // Ending closes the exercise's incident: the facilitator, the commander or an admin may (permissions.ts).
+  const completed = await changeGoverned(context, actor, incident.id, 'close', async (store) => {
     const current = (await store.exercises.forIncident(incident.id)) ?? exercise;
     if (current.completedAt) {
       throw new AppError('invalid_transition', `this exercise already ended at ${formatTime(current.completedAt, context.timeZone)}; its review is in the channel`);

@@ -1,10 +1,12 @@
 import type { Actor, CoreContext } from '../context.js';
 import { AppError } from '../errors.js';
+import type { Store } from '../ports/store.js';
 import { publicReply, type Reply } from '../reply.js';
 import { formatTime } from '../time/time-input.js';
 import { STATE_LABELS } from './header-card.js';
 import type { Incident } from './incident.js';
 import { changeIncident } from './incident-transaction.js';
+import { changeGoverned } from './permissions.js';
 import { refreshCards } from './publish-incident.js';
 import { STATE_COLUMN, isOpen, planReopen, planTransition, type TimedState } from './transitions.js';
 
@@ -15,7 +17,7 @@ function refusal(result: object): result is { refused: string } {
 export async function changeState(context: CoreContext, actor: Actor, incidentId: number, to: TimedState, at?: Date): Promise<Reply> {
   const now = context.clock.now();
   const when = at ?? now;
-  const plan = await changeIncident(context, incidentId, async (store, incident) => {
+  const move = async (store: Store, incident: Incident) => {
     const planned = planTransition(incident, to, when, now, context.timeZone);
     if (refusal(planned)) throw new AppError('invalid_transition', planned.refused);
     const patch: Partial<Incident> = { state: to };
@@ -30,7 +32,9 @@ export async function changeState(context: CoreContext, actor: Actor, incidentId
       ...(actor.requestKey ? { idempotencyKey: `state:${actor.requestKey}` } : {}),
     });
     return planned;
-  });
+  };
+  // Forward progress is open to everyone in the channel; closing is governed (permissions.ts).
+  const plan = to === 'closed' ? await changeGoverned(context, actor, incidentId, 'close', move) : await changeIncident(context, incidentId, move);
   await refreshCards(context, incidentId);
   const skipped = plan.skipped.length ? ` (also stamped ${plan.skipped.join(', ')} at the same time)` : '';
   const backdated = at ? ` at ${formatTime(when, context.timeZone)}` : '';
@@ -39,7 +43,7 @@ export async function changeState(context: CoreContext, actor: Actor, incidentId
 
 export async function reopenIncident(context: CoreContext, actor: Actor, incidentId: number): Promise<Reply> {
   const now = context.clock.now();
-  const target = await changeIncident(context, incidentId, async (store, incident) => {
+  const target = await changeGoverned(context, actor, incidentId, 'reopen', async (store, incident) => {
     const planned = planReopen(incident);
     if (refusal(planned)) throw new AppError('invalid_transition', planned.refused);
     await store.incidents.update(incident.id, {
@@ -60,7 +64,8 @@ export async function reopenIncident(context: CoreContext, actor: Actor, inciden
 
 export async function markFalsePositive(context: CoreContext, actor: Actor, incidentId: number, reason?: string): Promise<Reply> {
   const now = context.clock.now();
-  await changeIncident(context, incidentId, async (store, incident) => {
+  // An alert nobody has declared yet is dismissed in triage by whoever sees its card (permissions.ts).
+  await changeGoverned(context, actor, incidentId, 'false_positive', async (store, incident) => {
     if (!isOpen(incident.state)) throw new AppError('invalid_transition', `the incident is already ${incident.state === 'false_positive' ? 'marked a false positive' : incident.state}; use \`reopen\` first`);
     await store.incidents.update(incident.id, { state: 'false_positive', falsePositiveAt: now, falsePositiveReason: reason ?? null });
     await store.events.append({

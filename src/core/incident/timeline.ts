@@ -10,6 +10,14 @@ type Describe = (payload: Record<string, unknown>, mention: (u: string) => strin
 const str = (value: unknown) => String(value ?? '');
 const roleName = (value: unknown) => ROLES[value as RoleId]?.name ?? str(value);
 
+const REFUSED: Record<string, string> = {
+  close: 'closing the incident',
+  reopen: 'reopening the incident',
+  severity: 'changing the severity',
+  false_positive: 'marking it a false positive',
+  playbook: 'changing the playbook',
+};
+
 /** One sentence per event kind; kinds without one (bookkeeping) stay out of the human timeline. */
 const DESCRIBE: Partial<Record<StoredEvent['kind'], Describe>> = {
   incident_declared: (p) => `declared ${str(p.severity).toUpperCase()} "${str(p.title)}"${p.playbook_id ? ` with playbook ${str(p.playbook_id)}` : ' without a playbook'}`,
@@ -42,6 +50,7 @@ const DESCRIBE: Partial<Record<StoredEvent['kind'], Describe>> = {
   exercise_started: (p) => `started a tabletop exercise of ${str(p.case_study_id)} (${str(p.injects_total)} injects), practising ${str(p.playbook_id)}`,
   exercise_inject: (p) => `revealed inject ${str(p.number)} of ${str(p.total)}: ${str(p.tactic)}, ${str(p.technique_name)} (${str(p.technique)})`,
   exercise_completed: (p) => `ended the exercise after ${str(p.injects_revealed)} of ${str(p.injects_total)} injects`,
+  action_refused: (p) => `was refused: ${REFUSED[str(p.action)] ?? str(p.action)}${p.to ? ` (to ${str(p.to)})` : ''}, which only the commander, the declarer or an admin may do`,
   side_effect_failed: (p) => `could not ${str(p.effect)}: ${str(p.error)}`,
 };
 
