@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { CoreContext } from '../core/context.js';
 import { parseAlertBody } from '../core/signals/alert-body.js';
 import { receiveAlerts } from '../core/signals/receive-alerts.js';
-import { sendJson, type HttpServer } from './server.js';
+import { readBody, sendJson, type HttpServer } from './server.js';
 
 const MAX_BODY_BYTES = 1_000_000;
 
@@ -13,17 +13,6 @@ function bearerMatches(req: IncomingMessage, token: string): boolean {
   const given = Buffer.from(match[1]!.trim());
   const expected = Buffer.from(token);
   return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-async function readBody(req: IncomingMessage): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return null;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
@@ -42,14 +31,15 @@ export function registerAlertsRoute(http: HttpServer, context: CoreContext, opti
       sendJson(res, 401, { error: 'unauthorized', reason: 'send Authorization: Bearer <ALERTS_TOKEN>' });
       return;
     }
-    const text = await readBody(req);
-    if (text === null) {
+    const raw = await readBody(req, MAX_BODY_BYTES);
+    if (raw === undefined) return;
+    if (raw === 'too-large') {
       sendJson(res, 413, { error: 'invalid alert body', reason: `the body is larger than ${MAX_BODY_BYTES} bytes` });
       return;
     }
     let body: unknown;
     try {
-      body = JSON.parse(text);
+      body = JSON.parse(raw.toString('utf8'));
     } catch {
       sendJson(res, 400, { error: 'invalid alert body', reason: 'the body is not JSON; send an Alertmanager webhook body or the generic JSON body (see README "Alerts")' });
       return;

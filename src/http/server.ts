@@ -16,6 +16,31 @@ export type ReadinessCheck = () => Promise<{ ok: true } | { ok: false; reason: s
 /** A readiness probe that hangs is a failed one (a black-holed database can take minutes to refuse). */
 const READINESS_TIMEOUT_MS = 3_000;
 
+/**
+ * The whole body of a request, `too-large` past `limit` bytes (told by content-length or counted),
+ * or undefined when the sender went away. Every route that reads a body reads it here.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large' | undefined> {
+  if (Number(req.headers['content-length']) > limit) return Promise.resolve('too-large');
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off('data', onData);
+        resolve('too-large');
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', () => resolve(undefined));
+    req.once('close', () => resolve(undefined));
+  });
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { App as BotApp } from '../../app.js';
 import { errorReply } from '../../core/handle-command.js';
 import type { Reply } from '../../core/reply.js';
-import { sendJson } from '../../http/server.js';
+import { readBody, sendJson } from '../../http/server.js';
 import { toAppError } from './errors.js';
 import { registerActions } from './listeners/actions.js';
 import { registerCommands } from './listeners/commands.js';
@@ -88,28 +88,6 @@ export function hasValidSignature(headers: IncomingHttpHeaders, raw: Buffer, sig
   const expected = Buffer.from(`v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:`).update(raw).digest('hex')}`);
   const given = Buffer.from(signature);
   return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-/** The whole body, `too-large` past `limit` bytes, or undefined when the sender went away. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large' | undefined> {
-  if (Number(req.headers['content-length']) > limit) return Promise.resolve('too-large');
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.off('data', onData);
-        resolve('too-large');
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks)));
-    req.once('error', () => resolve(undefined));
-    req.once('close', () => resolve(undefined));
-  });
 }
 
 function answerWithoutBody(res: ServerResponse, status: number, headers: Record<string, string> = {}): void {

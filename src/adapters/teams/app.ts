@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { TEAMS_MESSAGES_PATH, type App as BotApp } from '../../app.js';
 import type { Config } from '../../config.js';
 import { ChatDirectory } from '../../db/chat-directory.js';
-import { sendJson } from '../../http/server.js';
+import { readBody, sendJson } from '../../http/server.js';
 import { WorkQueue } from '../work-queue.js';
 import { DEFAULT_AUTHENTICATE_TIMEOUT_MS, precheckBearer, teamsAuthGate } from './auth.js';
 import { TeamsConnector, type RetryPolicy, type TeamsCredentials } from './connector.js';
@@ -45,28 +45,15 @@ export interface TeamsEdge {
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-function readJson(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      } catch {
-        reject(new Error('body is not JSON'));
-      }
-    });
-    req.on('error', reject);
-  });
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const raw = await readBody(req, MAX_BODY_BYTES);
+  if (raw === undefined) throw new Error('the request ended early');
+  if (raw === 'too-large') throw new Error('body too large');
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new Error('body is not JSON');
+  }
 }
 
 /**

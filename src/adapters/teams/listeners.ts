@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Activity, TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
 import { assignForm, declareForm, dismissForm, severityForm } from '../../core/cards/forms.js';
@@ -6,7 +5,7 @@ import type { Card } from '../../core/cards/card.js';
 import type { Actor, CoreContext } from '../../core/context.js';
 import { isSeverity } from '../../core/domain.js';
 import { decodeCardClick, handleCardClick } from '../../core/handle-action.js';
-import { handleCommand } from '../../core/handle-command.js';
+import { errorReply, handleCommand } from '../../core/handle-command.js';
 import { pageCard } from '../../core/roles/page-card.js';
 import type { Reply } from '../../core/reply.js';
 import type { ChatDirectory } from '../../db/chat-directory.js';
@@ -113,13 +112,6 @@ async function sendReply(deps: TurnDeps, conversationId: string, reply: Reply): 
   if (reply.card) await deps.connector.send(to, deps.platform.cardActivity(await deps.platform.render(reply.card)));
 }
 
-/** A failure the person should see: what failed and a reference that is also on the log line. */
-function failureReply(deps: TurnDeps, what: string, error: unknown): Reply {
-  const ref = randomBytes(4).toString('hex');
-  deps.logger.error({ ref, work: what, err: error instanceof Error ? error.message : String(error) }, 'teams work failed');
-  return { text: `Could not ${what}: ${error instanceof Error ? error.message : 'internal error'} (ref ${ref}).` };
-}
-
 async function onMessage(deps: TurnDeps, turn: TurnContext): Promise<void> {
   // The turn ends with the HTTP answer: the work after it keeps its own copy of the activity.
   const activity = structuredClone(turn.activity) as Inbound;
@@ -145,12 +137,8 @@ async function runMessage(deps: TurnDeps, activity: Inbound): Promise<void> {
     await sendReply(deps, conversationId, { text: '', card: declareForm(deps.context.playbooks.all()) });
     return;
   }
-  let reply: Reply;
-  try {
-    reply = await handleCommand(deps.context, actorOf(activity), text);
-  } catch (error) {
-    reply = failureReply(deps, 'run the command', error);
-  }
+  // handleCommand never throws: a failure is already a reply saying what failed, with its ref.
+  const reply = await handleCommand(deps.context, actorOf(activity), text);
   await sendReply(deps, conversationId, reply).catch((error: unknown) => deps.logger.error({ err: String(error) }, 'could not send the Teams reply'));
 }
 
@@ -202,7 +190,7 @@ async function onCardAction(deps: TurnDeps, turn: TurnContext): Promise<void> {
   const data = action?.data && typeof action.data === 'object' ? (action.data as Record<string, unknown>) : {};
   let outcome: ClickOutcome | undefined;
   const work = deps.queue.run(async () => {
-    outcome = await runClick(deps, activity, data).catch((error: unknown) => ({ text: failureReply(deps, 'handle the click', error).text }));
+    outcome = await runClick(deps, activity, data).catch((error: unknown) => ({ text: errorReply(deps.context, error, undefined, 'handle the click').text }));
     if (outcome.card && outcome.replaces && activity.replyToId) {
       await deps.platform.updateCard({ id: activity.replyToId, conversation: activity.conversation.id }, outcome.card).catch(() => undefined);
     }
