@@ -40,11 +40,11 @@ export function isTeamChannel(conversationId: string): boolean {
 export class TeamsPlatform implements ChatPlatform {
   readonly name = 'teams';
   readonly checklistItemsPerCard = CHECKLIST_ITEMS_PER_CARD;
-  /** The newest card content of each message, answered to an invoke on that message. */
+  /** The newest card content of each message: what an invoke on it answers, and what it shows. */
   private readonly cards = new Map<string, AdaptiveCard>();
+  /** Messages that may not show their newest content (an update failed, a form was answered). */
+  private readonly unsure = new Set<string>();
   private readonly updating = new Map<string, { latest?: OutboundActivity; done: Promise<void> }>();
-  /** What each message shows, as last sent (JSON), so an unchanged card is not sent again. */
-  private readonly shown = new Map<string, string>();
 
   constructor(
     private readonly connector: TeamsConnector,
@@ -102,7 +102,7 @@ export class TeamsPlatform implements ChatPlatform {
    * a form): the next update is sent even if the card did not change.
    */
   forget(messageId: string): void {
-    this.shown.delete(messageId);
+    this.unsure.add(messageId);
   }
 
   /**
@@ -137,7 +137,6 @@ export class TeamsPlatform implements ChatPlatform {
     const content = await this.render(request.firstCard);
     const thread = await this.connector.startThread(channel, this.cardActivity(content));
     this.cards.set(thread.activityId, content);
-    this.shown.set(thread.activityId, JSON.stringify(content));
     await this.directory.rememberConversation(thread.conversationId, { serviceUrl: channel.serviceUrl, ...(channel.tenantId ? { tenantId: channel.tenantId } : {}) }, new Date());
     return { id: thread.conversationId, name: request.name, firstMessage: { id: thread.activityId, conversation: thread.conversationId } };
   }
@@ -146,7 +145,6 @@ export class TeamsPlatform implements ChatPlatform {
     const content = await this.render(card);
     const id = await this.connector.send(await this.address(channelId), this.cardActivity(content));
     this.cards.set(id, content);
-    this.shown.set(id, JSON.stringify(content));
     return { id, conversation: channelId };
   }
 
@@ -160,21 +158,14 @@ export class TeamsPlatform implements ChatPlatform {
    */
   async updateCard(ref: MessageRef, card: Card): Promise<void> {
     const content = await this.render(card);
-    // Every change re-renders every card of the incident; one that did not change is not sent
+    // Every change re-renders every card of the incident; one the message already shows is not sent
     // (Teams allows 7 writes a second per conversation).
-    const json = JSON.stringify(content);
-    if (this.shown.get(ref.id) === json) return;
-    this.shown.set(ref.id, json);
-    const activity = this.cardActivity(content);
-    const queued = this.updating.get(ref.id);
-    if (queued) {
-      this.cards.set(ref.id, content);
-      queued.latest = activity;
-      return;
-    }
-    // A conversation the bot cannot address fails here, to the caller.
+    if (!this.unsure.has(ref.id) && JSON.stringify(this.cards.get(ref.id)) === JSON.stringify(content)) return;
+    // A conversation the bot cannot address fails here, to the caller, with nothing recorded.
     const to = await this.address(String(ref.conversation ?? ''));
+    this.unsure.delete(ref.id);
     this.cards.set(ref.id, content);
+    const activity = this.cardActivity(content);
     const inFlight = this.updating.get(ref.id);
     if (inFlight) {
       inFlight.latest = activity;
@@ -188,7 +179,7 @@ export class TeamsPlatform implements ChatPlatform {
           const next = slot.latest;
           delete slot.latest;
           await this.connector.update(to, ref.id, next).catch((error: unknown) => {
-            this.shown.delete(ref.id);
+            this.unsure.add(ref.id);
             this.settings.onUpdateFailed?.(ref, error);
           });
         }
