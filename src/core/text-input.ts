@@ -54,3 +54,14 @@ export function clip(text: string, max: number): string {
   const end = /[\ud800-\udbff]/.test(text[max - 1] ?? '') ? max - 1 : max;
   return text.slice(0, end);
 }
+
+/**
+ * What a person typed (or a sender posted), quoted back in a one-line message: line breaks, tabs,
+ * other control characters and lone surrogates each become U+FFFD, and it is cut to `max`
+ * characters with an ellipsis, so a reason stays one short line whatever came in (issue 9).
+ */
+export function quoteBack(text: string, max = 40): string {
+  // Each replacement is one UTF-16 unit for one, so clipping first is the same and reads only `max` of a huge text.
+  const printable = clip(text, max).replace(/[\p{Cc}\u2028\u2029]|\p{Cs}/gu, '\ufffd');
+  return text.length > max ? `${printable}…` : printable;
+}

@@ -9,6 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startSlackHarness, type SlackHarness } from '../support/slack-harness.js';
 import { SIGNING_SECRET, interactionBody, triggerId } from '../support/slack-requests.js';
 import { checkboxBlocks, incidentMessages } from './support.js';
+import { watchForCrashes } from '../support/crash-watch.js';
 
 /**
  * Issue 9: a correctly signed request whose body parses but is not a shape Slack sends used to
@@ -27,12 +28,9 @@ const FAST_MS = 1_000;
 
 let database: TestDatabase;
 let h: SlackHarness;
-const crashes: unknown[] = [];
-const onCrash = (error: unknown) => crashes.push(error);
+const crashes = watchForCrashes();
 
 beforeAll(async () => {
-  process.on('uncaughtException', onCrash);
-  process.on('unhandledRejection', onCrash);
   database = await createTestDatabase();
   h = await startSlackHarness(database);
 });
@@ -40,8 +38,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
   await database?.close();
-  process.off('uncaughtException', onCrash);
-  process.off('unhandledRejection', onCrash);
 });
 
 interface Sent {

@@ -1,5 +1,6 @@
 import { parse as parseQuery } from 'node:querystring';
 import { z } from 'zod';
+import { quoteBack } from '../../core/text-input.js';
 
 /**
  * The shapes Slack sends to `POST /slack/events`, checked after the signature and before Bolt.
@@ -200,16 +201,20 @@ function describeType(value: unknown): string {
   return value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }
 
-/** A quoted, shortened copy of a sender's string for an error message. */
+/**
+ * A quoted, shortened copy of a sender's string for an error message. `JSON.stringify` alone let
+ * DEL, the C1 controls and U+2028 through raw; quoteBack replaces them (and lone surrogates).
+ */
 function quote(value: string): string {
-  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  return JSON.stringify(quoteBack(value));
 }
 
 function checkSchema(schema: z.ZodType, value: unknown, what: string): string | undefined {
   const result = schema.safeParse(value);
   if (result.success) return undefined;
   const issue = result.error.issues[0]!;
-  const path = issue.path.map(String).join('.');
+  // The path holds the sender's keys (`view.state.values` is keyed by block ids): any length, newlines included.
+  const path = issue.path.map((part) => quoteBack(String(part))).join('.');
   return `${what}${path ? ` ${path}` : ''}: ${issue.message}`;
 }
 

@@ -1,6 +1,7 @@
 import { ROLE_IDS, isRoleId, isSeverity, type RoleId, type Severity } from '../domain.js';
 import { parsePeriod, PERIOD_HINT } from '../metrics/period.js';
 import { parseTimeInput, TIME_HINT, type TimeInput } from '../time/time-input.js';
+import { quoteBack } from '../text-input.js';
 import { parseUser, splitOptions, words } from './tokens.js';
 import type { Command } from './types.js';
 
@@ -23,12 +24,14 @@ const ROLE_LIST = ROLE_IDS.join(', ');
 function parseRole(token: string | undefined): RoleId | { error: string } {
   if (!token) return { error: `name a role: ${ROLE_LIST}` };
   const role = token.toLowerCase();
-  return isRoleId(role) ? role : { error: `"${token}" is not a role; use one of ${ROLE_LIST}` };
+  return isRoleId(role) ? role : { error: `"${quoteBack(token)}" is not a role; use one of ${ROLE_LIST}` };
 }
 
 function optionTime(options: Map<string, string>, key: string): TimeInput | { error: string } | undefined {
   const raw = options.get(key);
   if (raw === undefined) return undefined;
+  // No time is long or holds a control character; quoting such a value back would be neither short nor one line.
+  if (quoteBack(raw) !== raw) return { error: `${key}="${quoteBack(raw)}" is not a time; use ${TIME_HINT}` };
   const parsed = parseTimeInput(raw);
   return 'error' in parsed ? { error: `${key}=${parsed.error}` } : parsed;
 }
@@ -41,7 +44,8 @@ function unknownOptions(unknown: string[], allowed: string[], repeated: string[]
   if (repeated.length > 0) return { error: `${repeated[0]}= is given twice; give it once` };
   if (unknown.length === 0) return null;
   const known = allowed.length ? `; it accepts ${allowed.map((k) => `${k}=`).join(', ')}` : '';
-  return { error: `unknown option ${unknown.map((k) => `${k}=`).join(', ')}${known}` };
+  const named = unknown.slice(0, 3).map((k) => `${quoteBack(k, 20)}=`);
+  return { error: `unknown option ${named.join(', ')}${unknown.length > 3 ? ', …' : ''}${known}` };
 }
 
 function parseDeclare(args: string, context: ParseContext): Parsed {
@@ -51,7 +55,7 @@ function parseDeclare(args: string, context: ParseContext): Parsed {
   const tokens = words(rest);
   let severity: Severity | undefined;
   if (tokens[0] && isSeverity(tokens[0].toLowerCase())) severity = tokens.shift()!.toLowerCase() as Severity;
-  else if (tokens[0] && /^sev\d+$/i.test(tokens[0])) return { error: `"${tokens[0]}" is not a severity; use sev1 (critical) to sev4 (low)` };
+  else if (tokens[0] && /^sev\d+$/i.test(tokens[0])) return { error: `"${quoteBack(tokens[0])}" is not a severity; use sev1 (critical) to sev4 (low)` };
   let playbookId: string | undefined;
   if (tokens[0] && context.playbookIds.includes(tokens[0].toLowerCase())) playbookId = tokens.shift()!.toLowerCase();
   const title = tokens.join(' ');
@@ -83,7 +87,7 @@ function transition(to: 'triaged' | 'contained' | 'resolved' | 'closed') {
     const { rest, options, unknown, repeated } = splitOptions(args, ['at']);
     const bad = unknownOptions(unknown, ['at'], repeated);
     if (bad) return bad;
-    if (rest) return { error: `unexpected "${rest}"; the only option is at=<time>` };
+    if (rest) return { error: `unexpected "${quoteBack(rest)}"; the only option is at=<time>` };
     const at = optionTime(options, 'at');
     if (at && 'error' in at) return at;
     return { kind: 'transition', to, ...(at ? { at } : {}) };
@@ -94,8 +98,11 @@ function freeText(kind: 'note', what: string) {
   return (args: string): Parsed => (args.trim() ? { kind, text: args.trim() } : { error: `write the ${what} after the command` });
 }
 
+/** The largest number a Postgres `integer` holds: a page or incident number past it failed in SQL ("Something went wrong"). */
+const MAX_NUMBER = 2_147_483_647;
+
 function parseStepNumber(token: string | undefined, what: string): number | { error: string } {
-  if (!token || !/^\d+$/.test(token) || Number(token) < 1) return { error: `give the ${what} number, e.g. 3` };
+  if (!token || !/^\d+$/.test(token) || Number(token) < 1 || Number(token) > MAX_NUMBER) return { error: `give the ${what} number, e.g. 3` };
   return Number(token);
 }
 
@@ -139,7 +146,7 @@ function parseExercise(args: string, context: ParseContext): Parsed {
     case 'scenarios': {
       if (rest.length === 0) return { kind: 'exercise-scenarios' };
       const id = rest[0]!.toLowerCase();
-      if (rest.length > 1 || !context.playbookIds.includes(id)) return { error: `"${rest.join(' ')}" is not a playbook; use one of ${playbooks}, or nothing` };
+      if (rest.length > 1 || !context.playbookIds.includes(id)) return { error: `"${quoteBack(rest.join(' '))}" is not a playbook; use one of ${playbooks}, or nothing` };
       return { kind: 'exercise-scenarios', playbookId: id };
     }
     case 'start': {
@@ -147,14 +154,14 @@ function parseExercise(args: string, context: ParseContext): Parsed {
       const target = rest[0]!;
       if (rest.length === 1 && SCENARIO_ID.test(target)) return { kind: 'exercise-start', scenarioId: target.toUpperCase() };
       if (rest.length === 1 && context.playbookIds.includes(target.toLowerCase())) return { kind: 'exercise-start', playbookId: target.toLowerCase() };
-      return { error: `"${rest.join(' ')}" is neither a scenario id like AML.CS0020 (see \`exercise scenarios\`) nor a playbook (${playbooks})` };
+      return { error: `"${quoteBack(rest.join(' '))}" is neither a scenario id like AML.CS0020 (see \`exercise scenarios\`) nor a playbook (${playbooks})` };
     }
     case 'inject':
     case 'end':
       if (rest.length > 0) return { error: `\`exercise ${verb.toLowerCase()}\` takes nothing after it` };
       return { kind: verb.toLowerCase() === 'inject' ? 'exercise-inject' : 'exercise-end' };
     default:
-      return { error: verb ? `no exercise command "${verb}"; say scenarios, start, inject or end` : 'say what to do: scenarios, start, inject or end' };
+      return { error: verb ? `no exercise command "${quoteBack(verb)}"; say scenarios, start, inject or end` : 'say what to do: scenarios, start, inject or end' };
   }
 }
 
@@ -184,13 +191,13 @@ export const COMMANDS: readonly CommandSpec[] = [
       let backup: string | null | undefined;
       if (backupRaw !== undefined) {
         backup = backupRaw.toLowerCase() === 'none' ? null : parseUser(backupRaw);
-        if (backup === null && backupRaw.toLowerCase() !== 'none') return { error: `backup=${backupRaw} is not a person; write backup=@alice, or backup=none to remove it` };
+        if (backup === null && backupRaw.toLowerCase() !== 'none') return { error: `backup=${quoteBack(backupRaw)} is not a person; write backup=@alice, or backup=none to remove it` };
       }
       if (tokens.length < 2 && backup === undefined) return { error: `name at least one person for ${role}, e.g. \`oncall ${role} @alice @bob backup=@carol\`` };
       const users: string[] = [];
       for (const token of tokens.slice(1)) {
         const user = parseUser(token);
-        if (!user) return { error: `"${token}" is not a person; mention them like @alice` };
+        if (!user) return { error: `"${quoteBack(token)}" is not a person; mention them like @alice` };
         if (!users.includes(user)) users.push(user);
       }
       return { kind: 'oncall-set', role, users, ...(backup !== undefined ? { backup } : {}) };
@@ -218,7 +225,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       const action = verb.toLowerCase();
       if (action !== 'declare' && action !== 'dismiss') return { error: 'say `alert declare <incident-number>` or `alert dismiss <incident-number> [reason]`' };
       const number = /^(?:inc-)?(\d+)$/i.exec(target);
-      if (!number) return { error: `give the alert's incident number, e.g. \`alert ${action} 12\` (it is on the triage card)` };
+      if (!number || Number(number[1]) > MAX_NUMBER) return { error: `give the alert's incident number, e.g. \`alert ${action} 12\` (it is on the triage card)` };
       const incidentId = Number(number[1]);
       if (action === 'declare') return reason.length ? { error: '`alert declare` takes only the incident number' } : { kind: 'alert-declare', incidentId };
       return { kind: 'alert-dismiss', incidentId, ...(reason.length ? { reason: reason.join(' ') } : {}) };
@@ -276,7 +283,9 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'record a decision and why',
     scope: 'incident',
     parse(args) {
-      const [text, ...why] = args.trim().split(/\s+because\s+/i);
+      // A match only ever starts where a run of whitespace starts; saying so (`(?<!\s)`) keeps the
+      // regex from retrying inside a long run of spaces, which took quadratic time (16 KB: 2.5 s).
+      const [text, ...why] = args.trim().split(/(?<!\s)\s+because\s+/i);
       if (!text || text.trim().length === 0) return { error: 'write the decision after the command' };
       const because = why.join(' because ').trim();
       return { kind: 'decision', text: text.trim(), ...(because ? { because } : {}) };
@@ -314,7 +323,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       const id = tokens[0]?.toLowerCase();
       if (tokens.length !== 1 || !id) return { error: `name a playbook: ${context.playbookIds.join(', ')}, or none` };
       if (id === 'none') return { kind: 'playbook', playbookId: null };
-      if (!context.playbookIds.includes(id)) return { error: `no playbook "${tokens[0]}"; use one of ${context.playbookIds.join(', ')}, or none` };
+      if (!context.playbookIds.includes(id)) return { error: `no playbook "${quoteBack(tokens[0]!)}"; use one of ${context.playbookIds.join(', ')}, or none` };
       return { kind: 'playbook', playbookId: id };
     },
   },
@@ -345,6 +354,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       const tokens = words(args);
       if (tokens.length === 0) return { kind: 'metrics' };
       if (tokens.length > 1) return { error: `give one period: ${PERIOD_HINT}` };
+      // No period is long or holds a control character; say so without quoting such a token whole.
+      if (quoteBack(tokens[0]!) !== tokens[0]) return { error: `"${quoteBack(tokens[0]!)}" is not a period; use ${PERIOD_HINT}` };
       const period = parsePeriod(tokens[0]!);
       return 'error' in period ? period : { kind: 'metrics', period };
     },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isSeverity, type Severity } from '../domain.js';
 import type { AlertSignal } from './alert.js';
-import { cleanStrings, clip } from '../text-input.js';
+import { cleanStrings, clip, quoteBack } from '../text-input.js';
 
 /**
  * The two bodies POST /hooks/alerts accepts: Prometheus Alertmanager's webhook (version 4) and
@@ -20,7 +20,8 @@ const alertmanagerAlert = z.object({
   startsAt: time,
   endsAt: z.string().optional(),
   generatorURL: z.string().optional(),
-  fingerprint: z.string().min(1, 'the alert fingerprint'),
+  // Alertmanager's are 16 hex digits; a long one failed in SQL (the dedup key is indexed: a 500).
+  fingerprint: z.string().min(1, 'the alert fingerprint').max(255, 'a fingerprint of at most 255 characters'),
 });
 
 export const alertmanagerBody = z.object({
@@ -69,11 +70,24 @@ export function toSeverity(value: string | undefined): Severity | undefined {
   return SEVERITY_WORDS[text];
 }
 
+/** The first issues, one line: a path holds the sender's keys (any length, newlines), so each part is quoted back short. */
 function reason(error: z.ZodError): string {
   return error.issues
     .slice(0, 5)
-    .map((issue) => `${issue.path.length ? issue.path.join('.') : 'body'}: expected ${issue.message.replace(/^Invalid input: expected /, '')}`)
+    .map((issue) => `${issue.path.length ? issue.path.map((part) => quoteBack(String(part))).join('.') : 'body'}: expected ${quoteBack(issue.message.replace(/^(?:Invalid input|Too big|Too small): expected /, ''), 120)}`)
     .join('; ');
+}
+
+/**
+ * Alert bodies nest four levels (body, alerts, an alert, its labels); far deeper is not an alert.
+ * Cleaning such a body recursed until the stack overflowed (a 500 for `[[[…]]]` 100,000 deep).
+ */
+const MAX_DEPTH = 32;
+
+function nestsDeeper(value: unknown, limit: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (limit === 0) return true;
+  return (Array.isArray(value) ? value : Object.values(value)).some((item) => nestsDeeper(item, limit - 1));
 }
 
 function parseTime(text: string | undefined): Date | undefined {
@@ -87,6 +101,7 @@ export type ParsedAlerts = { signals: AlertSignal[] } | { error: string };
 export function parseAlertBody(raw: unknown, playbookIds: readonly string[]): ParsedAlerts {
   // Every string of the body (labels and their names included) made storable before validation,
   // so a title that is only control characters is refused as too short rather than failing in SQL.
+  if (nestsDeeper(raw, MAX_DEPTH)) return { error: `body: expected at most ${MAX_DEPTH} levels of nesting` };
   const body = cleanStrings(raw);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return { error: 'body: expected a JSON object' };
   if ('alerts' in body || 'version' in body) {
@@ -119,9 +134,9 @@ export function parseAlertBody(raw: unknown, playbookIds: readonly string[]): Pa
   if (!parsed.success) return { error: reason(parsed.error) };
   const alert = parsed.data;
   const severity = toSeverity(alert.severity);
-  if (alert.severity !== undefined && !severity) return { error: `severity: expected sev1 to sev4 (or critical, high, warning, low), got "${alert.severity}"` };
+  if (alert.severity !== undefined && !severity) return { error: `severity: expected sev1 to sev4 (or critical, high, warning, low), got "${quoteBack(alert.severity)}"` };
   const playbook = alert.playbook?.toLowerCase();
-  if (playbook && !playbookIds.includes(playbook)) return { error: `playbook: expected one of ${playbookIds.join(', ')}, got "${alert.playbook}"` };
+  if (playbook && !playbookIds.includes(playbook)) return { error: `playbook: expected one of ${playbookIds.join(', ')}, got "${quoteBack(alert.playbook ?? '')}"` };
   const labels: Record<string, string> = {};
   if (severity) labels.severity = severity;
   if (playbook) labels.playbook = playbook;

@@ -6,6 +6,7 @@ import { DEFINITIONS } from '../../core/metrics/definitions.js';
 import { MTTA_DEFINITION } from '../../core/metrics/mtta.js';
 import { FIRST_YEAR, LAST_YEAR, MAX_PERIOD_YEARS, SPAN_HINT, quarterOf, quarterStart, zonedTime } from '../../core/metrics/period.js';
 import { wallClockExists } from '../../core/time/time-input.js';
+import { quoteBack } from '../../core/text-input.js';
 import { sendJson, type HttpServer, type RouteHandler } from '../server.js';
 import { eventJson, incidentJson } from './incident-json.js';
 
@@ -45,9 +46,11 @@ function parseInstant(value: string | null, timeZone: string): Date | undefined 
   if (value === null || value === '') return undefined;
   const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   if (date && wallClockExists(value)) return zonedTime(Number(date[1]), Number(date[2]), Number(date[3]), timeZone);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(Date.parse(value)) || !wallClockExists(value)) return { error: `"${value}" is not an ISO-8601 time; use e.g. 2026-10-01T00:00:00Z or 2026-10-01` };
+  // A value quoted back in the reason is shortened and printable (one line, whatever was sent).
+  const shown = quoteBack(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(Date.parse(value)) || !wallClockExists(value)) return { error: `"${shown}" is not an ISO-8601 time; use e.g. 2026-10-01T00:00:00Z or 2026-10-01` };
   // Without an offset Date would read the time in the server's own zone, not BOT_TIMEZONE.
-  if (!/(Z|[+-]\d{2}:?\d{2})$/i.test(value)) return { error: `"${value}" has no UTC offset; add one, e.g. ${value}Z or ${value}+01:00 (or give a bare date)` };
+  if (!/(Z|[+-]\d{2}:?\d{2})$/i.test(value)) return { error: `"${shown}" has no UTC offset; add one, e.g. ${shown}Z or ${shown}+01:00 (or give a bare date)` };
   return new Date(value);
 }
 
@@ -126,7 +129,7 @@ export function registerApiRoutes(http: HttpServer, context: CoreContext, option
     guarded(options, async (_req, res, url) => {
       const id = url.pathname.slice('/api/incidents/'.length);
       if (!/^\d{1,9}$/.test(id)) {
-        sendJson(res, 400, { error: `"${id}" is not an incident id; ids are whole numbers, e.g. /api/incidents/12` });
+        sendJson(res, 400, { error: `"${quoteBack(id)}" is not an incident id; ids are whole numbers, e.g. /api/incidents/12` });
         return;
       }
       const incident = await context.store.incidents.get(Number(id));
