@@ -17,6 +17,9 @@ import { printRows, summarise } from './stats.js';
  * 1. Alerts ingested per second: 1,000 generic alerts over HTTP, 10% repeats of an earlier
  *    dedup_key, one client and eight concurrent clients. Baseline: the same number of
  *    GET /healthz requests at the same concurrency on the same server.
+ *    Then Alertmanager batches (BATCH alerts a request, each batch taken in one transaction),
+ *    eight concurrent clients, 10% of the alerts repeating a key of an earlier batch. Target
+ *    (issue 9): ≥ 1,000 alerts/s with 8 clients on Postgres, judged on the batch row.
  * 2. Page-to-escalation timing error: sent pages whose escalation falls due at spread-out times
  *    in the next seconds, escalated by the real paging loop at its default interval (5 s) and at
  *    1 s; lateness = when the escalation was recorded − when it was due.
@@ -24,6 +27,11 @@ import { printRows, summarise } from './stats.js';
 const ALERTS = 1_000;
 const DUPLICATE_EVERY = 10;
 const TOKEN = 'bench-alerts-token-0123456789';
+const BATCH = 20;
+const BATCHED_ALERTS = 4_000;
+const TARGET_ALERTS_PER_SECOND = 1_000;
+/** BENCH_ALERTS=ingest skips the escalation timing (a minute or two); BENCH_ALERTS_DATABASES below. */
+const PARTS = (process.env.BENCH_ALERTS ?? 'ingest,escalation').split(',');
 
 interface Target {
   name: string;
@@ -86,7 +94,71 @@ async function ingestion(target: Target): Promise<Record<string, string | number
     await database.close();
     await database.drop?.();
   }
+  rows.push(await batches(target));
   return rows;
+}
+
+function amBody(run: string, batch: number): unknown {
+  const startsAt = new Date(Date.now() - 60_000).toISOString();
+  return {
+    version: '4',
+    groupKey: `{}:{alertname="GuardrailBlockRate"}`,
+    status: 'firing',
+    receiver: 'incident-bot',
+    groupLabels: { alertname: 'GuardrailBlockRate' },
+    commonLabels: { alertname: 'GuardrailBlockRate', severity: 'critical' },
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager.bench:9093',
+    alerts: Array.from({ length: BATCH }, (_, i) => {
+      // Every 10th alert repeats a key of the batch before: 10% duplicates across batches.
+      const key = i === BATCH - 1 && batch > 0 ? `${run}-${batch - 1}-0` : `${run}-${batch}-${i}`;
+      return {
+        status: 'firing',
+        labels: { alertname: 'GuardrailBlockRate', severity: 'critical', replica: key, model: 'support-bot', playbook: 'prompt-injection' },
+        annotations: { summary: `Guardrail block rate high on replica ${key}` },
+        startsAt,
+        endsAt: '0001-01-01T00:00:00Z',
+        generatorURL: 'http://prometheus.bench:9090/graph',
+        fingerprint: key,
+      };
+    }),
+  };
+}
+
+async function batches(target: Target): Promise<Record<string, string | number>> {
+  const concurrency = 8;
+  const database = await target.open();
+  const { app, url } = await startBot(database);
+  const run = randomBytes(3).toString('hex');
+  const requests = BATCHED_ALERTS / BATCH;
+  const healthMs = await inParallel(requests, concurrency, async () => {
+    const response = await fetch(`${url}/healthz`);
+    await response.arrayBuffer();
+  });
+  const outcomes = new Map<string, number>();
+  const alertsMs = await inParallel(requests, concurrency, async (index) => {
+    const response = await fetch(`${url}/hooks/alerts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(amBody(run, index)),
+    });
+    const body = (await response.json()) as { alerts?: { outcome: string }[] };
+    if (response.status !== 200) outcomes.set(`http ${response.status}`, (outcomes.get(`http ${response.status}`) ?? 0) + 1);
+    for (const alert of body.alerts ?? []) outcomes.set(alert.outcome, (outcomes.get(alert.outcome) ?? 0) + 1);
+  });
+  const stored = await database.db.selectFrom('alerts').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+  await app.close();
+  await database.close();
+  await database.drop?.();
+  return {
+    database: target.name,
+    clients: `${concurrency}, Alertmanager batches of ${BATCH}`,
+    'alerts/s': Math.round(BATCHED_ALERTS / (alertsMs / 1000)),
+    'healthz/s (baseline)': Math.round(requests / (healthMs / 1000)),
+    'ratio alerts:baseline': (healthMs / requests / (alertsMs / BATCHED_ALERTS)).toFixed(3),
+    outcomes: [...outcomes].map(([k, v]) => `${k} ${v}`).join(', '),
+    'alerts stored': stored.n,
+  };
 }
 
 async function escalationTiming(target: Target): Promise<Record<string, string | number>[]> {
@@ -155,13 +227,30 @@ async function realPostgres(): Promise<Target | null> {
 }
 
 export default async function bench(): Promise<void> {
-  const targets: Target[] = [{ name: 'embedded', open: () => openDatabase({}) }];
-  const server = await realPostgres();
+  // BENCH_ALERTS_DATABASES=postgres (or embedded) runs one of the two.
+  const only = process.env.BENCH_ALERTS_DATABASES?.split(',');
+  const targets: Target[] = [];
+  if (!only || only.includes('embedded')) targets.push({ name: 'embedded', open: () => openDatabase({}) });
+  const server = !only || only.includes('postgres') ? await realPostgres() : null;
   if (server) targets.push(server);
   const ingest: Record<string, string | number>[] = [];
   const timing: Record<string, string | number>[] = [];
-  for (const target of targets) ingest.push(...(await ingestion(target)));
-  printRows(`alerts ingested over HTTP (${ALERTS} alerts, 10% duplicates)`, ingest);
-  for (const target of targets) timing.push(...(await escalationTiming(target)));
-  printRows('page-to-escalation timing error (real paging loop)', timing);
+  if (PARTS.includes('ingest')) {
+    for (const target of targets) ingest.push(...(await ingestion(target)));
+    printRows(`alerts ingested over HTTP (${ALERTS} single alerts; ${BATCHED_ALERTS} in batches; 10% duplicates)`, ingest);
+    const judged = ingest.find((r) => r.database === 'postgres' && String(r.clients).includes('batches'));
+    if (judged) {
+      const rate = Number(judged['alerts/s']);
+      console.log(
+        `target alert intake ≥ ${TARGET_ALERTS_PER_SECOND} alerts/s, 8 clients, Postgres (Alertmanager batches of ${BATCH}): ${rate} alerts/s ` +
+          `(baseline GET /healthz ${judged['healthz/s (baseline)']} req/s): ${rate >= TARGET_ALERTS_PER_SECOND ? 'PASS' : 'MISS'}`,
+      );
+    } else {
+      console.log('target alert intake on Postgres: not measured (no Postgres server)');
+    }
+  }
+  if (PARTS.includes('escalation')) {
+    for (const target of targets) timing.push(...(await escalationTiming(target)));
+    printRows('page-to-escalation timing error (real paging loop)', timing);
+  }
 }

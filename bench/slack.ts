@@ -9,7 +9,7 @@ import { ms, printRows, summarise } from './stats.js';
  * Slack edge: slash-command ack latency of the bot beside a bare Bolt app that only acks (same
  * signed requests, same fake Web API, same run), and declare end to end: ack → last Web API call.
  * Each server runs in its own process (bench/support-slack-target.ts); this process sends the
- * requests and plays Slack's Web API. Targets: ack p99 < 50 ms and within 2× the bare app;
+ * requests and plays Slack's Web API. Targets: ack p99 < 50 ms and within 1.5× the bare app (issue 9: with every request stored in the durable inbox before its ack);
  * declare < 300 ms.
  */
 const REQUESTS = Number(process.env.BENCH_SLACK_REQUESTS ?? 500);
@@ -136,7 +136,7 @@ export default async function bench(): Promise<void> {
     ]);
     const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
     console.log(
-      `targets: ack p99 < 50 ms ${verdict(botAcks.p99 < 50)}; ack p99 within 2x bare ${verdict(botAcks.p99 <= 2 * bareAcks.p99)}; declare p99 < 300 ms ${verdict(dTotal.p99 < 300)}`,
+      `targets: ack p99 < 50 ms ${verdict(botAcks.p99 < 50)}; ack p99 (inbox included) within 1.5x bare ${verdict(botAcks.p99 <= 1.5 * bareAcks.p99)}; declare p99 < 300 ms ${verdict(dTotal.p99 < 300)}`,
     );
   } finally {
     bot.process.stdin?.end();

@@ -1,3 +1,5 @@
+// First: V8 memory settings must be in place before the other modules load (src/memory-flags.ts).
+import './memory-flags.js';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chatEdges, ConfigError, loadConfig, type Config } from './config.js';

@@ -26,20 +26,35 @@ export class KyselyAlertRepository implements AlertRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   async lockKey(key: string): Promise<void> {
-    await sql`SELECT pg_advisory_xact_lock(hashtext(${`alert:${key}`}))`.execute(this.db);
+    await this.lockKeys([key]);
+  }
+
+  async lockKeys(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    // One statement for the whole batch. The locks are taken in ascending order of the lock id
+    // itself (what the server locks on, after hashing), never in the request's order, so two
+    // batches that share keys queue instead of deadlocking; equal ids (a hash collision, a key
+    // twice) are locked once.
+    await sql`SELECT pg_advisory_xact_lock(l.id) FROM (SELECT DISTINCT hashtext('alert:' || k) AS id FROM unnest(${[...keys]}::text[]) AS k ORDER BY 1) AS l`.execute(this.db);
   }
 
   async findOpen(dedupKey: string): Promise<StoredAlert | undefined> {
-    const row = await this.db
+    return (await this.findOpenMany([dedupKey])).get(dedupKey);
+  }
+
+  async findOpenMany(dedupKeys: readonly string[]): Promise<Map<string, StoredAlert>> {
+    if (dedupKeys.length === 0) return new Map();
+    const rows = await this.db
       .selectFrom('alerts')
       .innerJoin('incidents', 'incidents.id', 'alerts.incident_id')
+      .distinctOn('alerts.dedup_key')
       .selectAll('alerts')
-      .where('alerts.dedup_key', '=', dedupKey)
+      .where('alerts.dedup_key', '=', sql<string>`any(${[...new Set(dedupKeys)]}::text[])`)
       .where((eb) => eb.or([eb('alerts.status', '=', 'firing'), eb('incidents.state', 'not in', ['resolved', 'closed', 'false_positive'])]))
+      .orderBy('alerts.dedup_key')
       .orderBy('alerts.id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    return row && toAlert(row);
+      .execute();
+    return new Map(rows.map((row) => [row.dedup_key, toAlert(row)]));
   }
 
   async create(alert: NewAlert): Promise<StoredAlert> {

@@ -183,6 +183,17 @@ function kyselyOver(pool: pg.Pool, logger: DatabaseLogger): Kysely<Database> {
   return new Kysely<Database>({ dialect: new BotPostgresDialect({ pool }, logger) });
 }
 
+/**
+ * The embedded server's memory settings. Its memory is the WebAssembly heap of this process, and
+ * Postgres' defaults are sized for a server of its own: shared_buffers 128 MB alone made the bot
+ * ~150 MB larger (the heap is touched as the buffer pool is set up). A chat bot's working set is
+ * a few MB of incidents and events; 16 MB of buffers holds it, and a miss costs a read from the
+ * page cache. wal_buffers follows shared_buffers (1/32); the rest are per-session limits left at
+ * Postgres' defaults. `initialMemory` cannot go below the 128 MB the wasm module declares; pages
+ * never touched cost no RSS.
+ */
+const EMBEDDED_SETTINGS = ['shared_buffers=16MB'];
+
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   const logger = options.logger ?? stderrLogger;
   if (options.url) {
@@ -199,7 +210,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   const { PGlite } = await import('@electric-sql/pglite');
   const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
-  const pglite = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
+  const settings = { startParams: [...PGlite.defaultStartParams, ...EMBEDDED_SETTINGS.flatMap((setting) => ['-c', setting])] };
+  const pglite = options.dataDir ? new PGlite(options.dataDir, settings) : new PGlite(settings);
   await pglite.waitReady;
   const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1 } as pg.PoolConfig);
   const db = kyselyOver(pool, logger);

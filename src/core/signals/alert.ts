@@ -47,8 +47,15 @@ export type AlertPatch = Partial<Pick<StoredAlert, 'status' | 'triage' | 'lastSe
 export interface AlertRepository {
   /** Serialises intake of one key across processes until the transaction ends. */
   lockKey(key: string): Promise<void>;
+  /**
+   * `lockKey` for every key of a batch, in one fixed order whatever the order given, so batches
+   * sharing keys wait for each other instead of deadlocking.
+   */
+  lockKeys(keys: readonly string[]): Promise<void>;
   /** The latest alert with this key that is still firing or whose incident is still open. */
   findOpen(dedupKey: string): Promise<StoredAlert | undefined>;
+  /** `findOpen` for many keys at once: each key with an open alert, mapped to it. */
+  findOpenMany(dedupKeys: readonly string[]): Promise<Map<string, StoredAlert>>;
   create(alert: NewAlert): Promise<StoredAlert>;
   update(id: number, patch: AlertPatch): Promise<StoredAlert>;
   forIncident(incidentId: number): Promise<StoredAlert | undefined>;
