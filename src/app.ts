@@ -9,10 +9,12 @@ import type { ChatPlatform, Destination } from './core/ports/chat-platform.js';
 import { resumeUnfinishedIncidents } from './core/incident/resume-incidents.js';
 import { systemClock, type Clock } from './core/time/time-input.js';
 import { openDatabase, type DatabaseHandle, type DatabaseLogger } from './db/database.js';
+import { Inbox } from './db/inbox.js';
 import { migrate, pendingMigrations } from './db/migrate.js';
 import { KyselyStore } from './db/store.js';
 import { registerApiRoutes } from './http/api/routes.js';
 import { HttpServer, sendJson } from './http/server.js';
+import { PrometheusMetrics, serveMetrics } from './http/metrics.js';
 import { registerAlertsRoute } from './http/alerts-route.js';
 import { buildPagers } from './adapters/pager/build-pagers.js';
 import { timeToAcknowledge } from './core/metrics/mtta.js';
@@ -27,6 +29,8 @@ export interface App {
   context: CoreContext;
   database: DatabaseHandle;
   http: HttpServer;
+  /** Requests acknowledged and not yet done; edges store each one before they acknowledge it. */
+  inbox: Inbox;
   /** Registers a running chat edge so incidents declared there can be published. */
   addPlatform(platform: ChatPlatform): void;
   /** Starts the digest and reminder schedules (after the chat edge is added); returns the jobs caught up. */
@@ -80,6 +84,8 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const clock = options.clock ?? systemClock;
   const platforms = new Map<string, ChatPlatform>();
+  const inbox = new Inbox(database.db, database.kind, logger);
+  const metrics = new PrometheusMetrics({ inboxDepth: () => inbox.depth() });
   const context: CoreContext = {
     store: new KyselyStore(database.db, clock),
     playbooks,
@@ -92,6 +98,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     // Alerts open on the configured chat edges even if one arrives before the edges are added.
     triage: { destinations: placesFor(config, 'triage') },
     admins: config.ADMIN_USERS,
+    telemetry: metrics,
   };
   if (config.ROSTER_FILE) {
     const file = resolve(config.ROSTER_FILE);
@@ -104,6 +111,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
   const http = new HttpServer((error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'http handler failed'));
   registerApiRoutes(http, context, { token: config.API_TOKEN, mtta: (period) => timeToAcknowledge(context.store, period) });
   registerAlertsRoute(http, context, { token: config.ALERTS_TOKEN });
+  serveMetrics(http, metrics);
   http.setReadinessCheck(async () => {
     // Unreachable, restarting, or closed: the database layer logged why; the probe says only that.
     const pending = await pendingMigrations(database.db, migrationsDirectory()).catch(() => undefined);
@@ -116,6 +124,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     context,
     database,
     http,
+    inbox,
     addPlatform(platform) {
       platforms.set(platform.name, platform);
     },
@@ -130,6 +139,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
       return paging;
     },
     async close() {
+      await inbox.stop();
       await paging?.stop();
       await scheduler?.stop();
       await http.close();
@@ -146,7 +156,13 @@ export function refuseTeamsRequests(app: App, logger: Logger): void {
   });
 }
 
+/** How often a process looks for requests a dead replica acknowledged and did not finish. */
+export const INBOX_SWEEP_MS = 15_000;
+
+/** After a restart: requests acknowledged and not done, then side effects left unfinished. */
 export async function resume(app: App): Promise<void> {
+  const replayed = await app.inbox.start(INBOX_SWEEP_MS);
+  if (replayed) app.context.logger.info({ replayed }, 'finished requests acknowledged before the restart');
   const resumed = await resumeUnfinishedIncidents(app.context);
   if (resumed) app.context.logger.info({ resumed }, 'finished side effects left over from before the restart');
   const triage = await postPendingTriageCards(app.context);

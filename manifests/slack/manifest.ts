@@ -38,6 +38,11 @@ export const slackManifest = {
         'im:write', // open the DM a page is sent in
         'pins:write', // pin the header
         'files:write', // the weekly digest chart
+        'users:read', // oncall and assign check each person exists and is active (users.info)
+        'channels:read', // find an incident channel whose create answer was lost (conversations.list)
+        'groups:read', // the same for private incident channels
+        'channels:history', // find a card whose post answer was lost, by its message metadata (conversations.history)
+        'groups:history', // the same in private incident channels
       ],
     },
   },

@@ -2,6 +2,7 @@ import type { ScenarioCatalog } from './exercise/scenario-catalog.js';
 import type { PlaybookCatalog } from './playbook/load-playbooks.js';
 import type { ChatPlatform } from './ports/chat-platform.js';
 import type { Store } from './ports/store.js';
+import type { Telemetry } from './ports/telemetry.js';
 import type { PagingSettings } from './roles/escalation-policy.js';
 import type { TriageSettings } from './signals/triage-settings.js';
 import type { Clock } from './time/time-input.js';
@@ -29,6 +30,8 @@ export interface CoreContext {
   scenarios?: ScenarioCatalog;
   /** `ADMIN_USERS`: people who may close, reopen, re-rate or re-scope any incident (incident/permissions.ts). */
   admins?: readonly AdminUser[];
+  /** Counts commands, pages, scheduled runs and chat API calls for operators (`GET /metrics`); unset: nothing is counted. */
+  telemetry?: Telemetry;
 }
 
 /** An admin: an id on one platform, or (no platform) that id on any platform. */

@@ -6,10 +6,11 @@ import { parseStepValue } from './checklist/checklist-card.js';
 import type { Actor, CoreContext } from './context.js';
 import { isRoleId, isSeverity } from './domain.js';
 import { AppError } from './errors.js';
-import { errorReply } from './handle-command.js';
+import { errorReply, failureOutcome } from './handle-command.js';
 import { changeSeverity } from './incident/change-severity.js';
 import { changeState } from './incident/change-state.js';
 import type { TimedState } from './incident/transitions.js';
+import type { CommandOutcome } from './ports/telemetry.js';
 import type { Reply } from './reply.js';
 import { acknowledgePage, parseAckValue } from './roles/acknowledge-page.js';
 import { assignRole } from './roles/assign-role.js';
@@ -128,10 +129,15 @@ export function decodeCardClick(actionId: string, value: string, inputs: Record<
 
 /** The single entry for card clicks from every chat edge. It never throws. */
 export async function handleCardClick(context: CoreContext, actor: Actor, click: CardClick): Promise<Reply> {
+  const started = performance.now();
+  let outcome: CommandOutcome = 'ok';
   try {
     // Values and typed inputs, made storable once (text-input.ts).
     return await runClick(context, cleanStrings(actor), cleanStrings(click));
   } catch (error) {
+    outcome = failureOutcome(error);
     return errorReply(context, error, undefined, `handle the ${click.action} click`);
+  } finally {
+    context.telemetry?.commandHandled(`click:${click.action}`, (performance.now() - started) / 1000, outcome);
   }
 }

@@ -15,6 +15,7 @@ import { showTimeline } from './incident/timeline.js';
 import { runExerciseCommand } from './exercise/run-exercise-command.js';
 import { showMetrics } from './metrics/show-metrics.js';
 import { changePlaybook } from './playbook/change-playbook.js';
+import type { CommandOutcome } from './ports/telemetry.js';
 import { privateReply, type Reply } from './reply.js';
 import { addActionItem, completeActionItem, listActionItems } from './review/action-items.js';
 import { assignRole, pageRole } from './roles/assign-role.js';
@@ -121,19 +122,40 @@ export function errorReply(context: CoreContext, error: unknown, usage?: string,
   return privateReply(`${failed} (ref ${ref}); nothing you typed was wrong. Try again, or tell the bot's operators the ref.`);
 }
 
+/** The command's name in the command table (`help` when nothing follows `/incident`, `unknown` for a word not in it): a bounded metric label. */
+function commandLabel(text: string): string {
+  const head = text.trim().replace(/^\/incident\s*/i, '').split(/\s+/)[0] ?? '';
+  return head === '' ? 'help' : (findCommand(head)?.name ?? 'unknown');
+}
+
+/** How a command or click that threw ended, for telemetry: a reason the person was told, or a failure on our side. */
+export function failureOutcome(error: unknown): CommandOutcome {
+  return isAppError(error) && error.code !== 'internal' ? 'refused' : 'failed';
+}
+
 /** The single entry for typed commands from every chat edge. It never throws. */
 export async function handleCommand(context: CoreContext, actor: Actor, typed: string): Promise<Reply> {
+  const started = performance.now();
   // What the edge received, made storable once: no NUL, stray controls or lone surrogates past here.
   const text = cleanText(typed);
   actor = cleanStrings(actor);
-  const parsed = parseCommand(text, { playbookIds: context.playbooks.ids });
-  if (isParseError(parsed)) return privateReply(`${parsed.error}\n${parsed.usage}`);
+  let outcome: CommandOutcome = 'ok';
   try {
-    return await runCommand(context, actor, parsed);
-  } catch (error) {
-    const name = text.replace(/^\/incident\s*/i, '').split(/\s+/)[0] ?? '';
-    const spec = findCommand(name);
-    const showUsage = isAppError(error, 'invalid_time') || isAppError(error, 'not_found');
-    return errorReply(context, error, showUsage && spec ? usageLine(spec) : undefined, spec ? `run \`${spec.name}\`` : undefined);
+    const parsed = parseCommand(text, { playbookIds: context.playbooks.ids });
+    if (isParseError(parsed)) {
+      outcome = 'invalid';
+      return privateReply(`${parsed.error}\n${parsed.usage}`);
+    }
+    try {
+      return await runCommand(context, actor, parsed);
+    } catch (error) {
+      outcome = failureOutcome(error);
+      const name = text.replace(/^\/incident\s*/i, '').split(/\s+/)[0] ?? '';
+      const spec = findCommand(name);
+      const showUsage = isAppError(error, 'invalid_time') || isAppError(error, 'not_found');
+      return errorReply(context, error, showUsage && spec ? usageLine(spec) : undefined, spec ? `run \`${spec.name}\`` : undefined);
+    }
+  } finally {
+    context.telemetry?.commandHandled(commandLabel(text), (performance.now() - started) / 1000, outcome);
   }
 }

@@ -1,3 +1,4 @@
+import { requestEventKey } from '../core/request-scope.js';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { validateEvent, type EventKind, type NewEvent, type StoredEvent } from '../core/events/event-kinds.js';
 import type { EventRepository } from '../core/ports/store.js';
@@ -33,7 +34,7 @@ export class KyselyEventRepository implements EventRepository {
         actor: event.actor,
         occurred_at: event.occurredAt,
         recorded_at: this.recordedAt(),
-        idempotency_key: event.idempotencyKey ?? null,
+        idempotency_key: event.idempotencyKey ?? requestEventKey(event) ?? null,
       })
       .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
       .returning('id')

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { RoleId } from '../core/domain.js';
 import type { Page } from '../core/incident/incident.js';
-import type { AckSample, ClaimRequest, DuePage, ExternalAlert, PagePatch, PageQueue } from '../core/roles/page-queue.js';
+import type { AckSample, ClaimRequest, DuePage, ExternalAlert, PageClaim, PagePatch, PageQueue } from '../core/roles/page-queue.js';
 import { KyselyPageRepository } from './checklist-repositories.js';
 import type { Database, PagerAlertsTable, PagesTable } from './tables.js';
 
@@ -50,8 +50,8 @@ export class KyselyPageQueue implements PageQueue {
     return row && KyselyPageRepository.toPage(row);
   }
 
-  async settle(pageId: number, patch: PagePatch): Promise<void> {
-    await this.db
+  async settle(pageId: number, patch: PagePatch, claim?: PageClaim): Promise<boolean> {
+    let update = this.db
       .updateTable('pages')
       .set({
         claimed_by: null,
@@ -64,12 +64,30 @@ export class KyselyPageQueue implements PageQueue {
         ...(patch.escalatedAt ? { escalated_at: patch.escalatedAt } : {}),
         ...(patch.error !== undefined ? { error: patch.error } : {}),
       })
-      .where('id', '=', pageId)
-      .execute();
+      .where('id', '=', pageId);
+    // Still this claim's: a lease that ran out with nobody claiming again still records what was
+    // done (the send happened; recording it keeps the next claimer from sending it again).
+    if (claim) update = update.where('claimed_by', '=', claim.worker);
+    const result = await update.executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
-  async release(pageId: number, retryAt: Date): Promise<void> {
-    await this.db.updateTable('pages').set({ claimed_by: null, claimed_until: retryAt }).where('id', '=', pageId).execute();
+  async release(pageId: number, retryAt: Date, claim?: PageClaim): Promise<boolean> {
+    let update = this.db.updateTable('pages').set({ claimed_by: null, claimed_until: retryAt }).where('id', '=', pageId);
+    if (claim) update = update.where('claimed_by', '=', claim.worker);
+    const result = await update.executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async hold(pageId: number, claim: PageClaim & { leaseMs: number }): Promise<boolean> {
+    const result = await this.db
+      .updateTable('pages')
+      .set({ claimed_until: new Date(claim.now.getTime() + claim.leaseMs) })
+      .where('id', '=', pageId)
+      .where('claimed_by', '=', claim.worker)
+      .where('claimed_until', '>', claim.now)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   async stopEscalation(incidentId: number, role: RoleId): Promise<void> {

@@ -9,6 +9,7 @@ import {
   KyselyStepRepository,
 } from './checklist-repositories.js';
 import { KyselyAlertRepository } from './alert-repository.js';
+import { KyselyCardPublishing } from './card-publishing.js';
 import { KyselyEventRepository } from './event-repository.js';
 import { KyselyExerciseRepository } from './exercise-repository.js';
 import { KyselyIncidentRepository } from './incident-repository.js';
@@ -29,6 +30,7 @@ export class KyselyStore implements Store {
   readonly alerts;
   readonly metrics;
   readonly exercises;
+  readonly cardPublishing;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -46,6 +48,7 @@ export class KyselyStore implements Store {
     this.alerts = new KyselyAlertRepository(db);
     this.metrics = new KyselyMetricsSource(db);
     this.exercises = new KyselyExerciseRepository(db);
+    this.cardPublishing = new KyselyCardPublishing(db);
   }
 
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {

@@ -29,6 +29,8 @@ export interface IncidentsTable {
   closed_at: NullableTimestamp;
   false_positive_at: NullableTimestamp;
   false_positive_reason: string | null;
+  /** Bumped by triggers with every change to the row, its steps or its roles (migration 0007). */
+  card_version: ColumnType<string, never, never>;
 }
 
 export interface EventsTable {
@@ -153,6 +155,9 @@ export interface IncidentMessagesTable {
   part: number;
   channel_id: string;
   ref: Json;
+  /** The incident's card_version the message was last rendered from, and a digest of that card. */
+  shown_version: ColumnType<string | null, string | null | undefined, string | null>;
+  shown_digest: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ExercisesTable {
@@ -188,4 +193,35 @@ export interface Database {
   schema_migrations: SchemaMigrationsTable;
   chat_people: ChatPeopleTable;
   chat_conversations: ChatConversationsTable;
+  publish_leases: PublishLeasesTable;
+  card_post_attempts: CardPostAttemptsTable;
+  inbox: InboxTable;
+}
+
+/** Requests acknowledged and not yet done (src/db/inbox.ts). */
+export interface InboxTable {
+  id: Generated<string>;
+  edge: string;
+  content_type: string | null;
+  body: Buffer;
+  received_at: Generated<Date>;
+  worker: string;
+  attempts: Generated<number>;
+}
+
+/** Who publishes an incident's cards right now (src/db/card-publishing.ts). */
+export interface PublishLeasesTable {
+  incident_id: number;
+  holder: string | null;
+  lease_until: NullableTimestamp;
+  dirty: Generated<boolean>;
+}
+
+/** Card posts started, so a retry asks the platform for a card an earlier attempt may have posted. */
+export interface CardPostAttemptsTable {
+  incident_id: number;
+  purpose: string;
+  part: number;
+  attempts: Generated<number>;
+  attempted_at: Timestamp;
 }

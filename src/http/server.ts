@@ -13,6 +13,22 @@ interface Route {
 /** What `/readyz` asks: whether this process can serve (its database answers, its migrations are applied). */
 export type ReadinessCheck = () => Promise<{ ok: true } | { ok: false; reason: string }>;
 
+/** One answered request as the server's observer (metrics) sees it: the route's pattern, never the raw path. */
+export interface RequestObservation {
+  /** The registered path (`/api/v1/*` for a prefix route), or `unmatched`. */
+  route: string;
+  method: string;
+  /** The HTTP status, or `aborted` when the caller went away before an answer. */
+  status: string;
+  seconds: number;
+}
+
+export type RequestObserver = (request: RequestObservation) => void;
+
+/** The route label of a request no route answers: anyone can vary the path, so it is never a label. */
+export const UNMATCHED_ROUTE = 'unmatched';
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
 /** A readiness probe that hangs is a failed one (a black-holed database can take minutes to refuse). */
 const READINESS_TIMEOUT_MS = 3_000;
 
@@ -83,6 +99,13 @@ export class HttpServer {
     }
   }
 
+  private observer: RequestObserver | undefined;
+
+  /** Tells `observer` of every request once its response is finished or abandoned (app.ts: the metrics). */
+  observeRequests(observer: RequestObserver): void {
+    this.observer = observer;
+  }
+
   route(method: string, path: string, handler: RouteHandler): void {
     this.routes.push({ method, path, handler });
   }
@@ -93,11 +116,21 @@ export class HttpServer {
     );
   }
 
+  private observe(req: IncomingMessage, res: ServerResponse, route: string): void {
+    const observer = this.observer;
+    if (!observer) return;
+    const started = performance.now();
+    const method = KNOWN_METHODS.has(req.method ?? '') ? req.method! : 'OTHER';
+    // 'close' comes after the last byte, or when the caller went away first; Bolt answers after the handler returns.
+    res.once('close', () => observer({ route, method, status: res.headersSent ? String(res.statusCode) : 'aborted', seconds: (performance.now() - started) / 1000 }));
+  }
+
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = this.find(req.method ?? 'GET', url.pathname);
+    const known = this.routes.some((r) => r.path === url.pathname);
+    this.observe(req, res, route?.path ?? (known ? url.pathname : UNMATCHED_ROUTE));
     if (!route) {
-      const known = this.routes.some((r) => r.path === url.pathname);
       sendJson(res, known ? 405 : 404, { error: known ? 'method not allowed' : 'not found' });
       return;
     }

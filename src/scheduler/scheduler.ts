@@ -1,5 +1,6 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { CoreLogger } from '../core/context.js';
+import type { Telemetry } from '../core/ports/telemetry.js';
 import type { Clock } from '../core/time/time-input.js';
 import type { ScheduleLedger } from './ledger.js';
 
@@ -28,6 +29,8 @@ export interface SchedulerOptions {
   maxAttempts?: number;
   /** Told of every failed run, so it becomes visible beyond the log. */
   onFailure?: (failure: { job: string; slot: string; attempt: number; willRetry: boolean; error: string }) => Promise<void>;
+  /** Counts each run this process made, by job and outcome. */
+  telemetry?: Pick<Telemetry, 'schedulerRun'>;
 }
 
 const MINUTE = 60_000;
@@ -62,8 +65,10 @@ export class Scheduler {
     const once: Once = (key, at) => ledger.claim({ job: `${job.name}:${key}`, slot: key, slotAt: at, by: processId, at: clock.now() });
     try {
       await job.run(fireAt, once);
+      this.options.telemetry?.schedulerRun(job.name, 'ok');
       logger.info({ job: job.name, slot }, 'scheduled job ran');
     } catch (error) {
+      this.options.telemetry?.schedulerRun(job.name, 'failed');
       const message = error instanceof Error ? error.message : String(error);
       const willRetry = attempt < (this.options.maxAttempts ?? 3);
       logger.error({ job: job.name, slot, attempt, err: message }, 'scheduled job failed');

@@ -19,6 +19,7 @@ export function createScheduler(context: CoreContext, db: Kysely<any>, settings:
     clock: context.clock,
     logger: context.logger,
     processId: id,
+    ...(context.telemetry ? { telemetry: context.telemetry } : {}),
     // A digest or reminder that did not go out is an event, not only a log line.
     onFailure: async ({ job, slot, attempt, willRetry, error }) => {
       await context.store.events.append({

@@ -30,6 +30,9 @@ describe('the Slack app manifest', () => {
       'pins.add': ['pins:write'],
       'files.getUploadURLExternal': ['files:write'],
       'files.completeUploadExternal': ['files:write'],
+      'users.info': ['users:read'],
+      'conversations.list': ['channels:read', 'groups:read'],
+      'conversations.history': ['channels:history', 'groups:history'],
     };
     const scopes: readonly string[] = slackManifest.oauth_config.scopes.bot;
     const missing = Object.entries(needs).filter(([, any]) => !any.some((s) => scopes.includes(s)));

@@ -12,9 +12,11 @@ export interface RunningBot {
 }
 
 /** The real entry point (`src/main.ts`) with only the given environment; resolves once it listens. */
-export async function startBot(env: Record<string, string>): Promise<RunningBot> {
+export async function startBot(env: Record<string, string>, options: { startTimeoutMs?: number } = {}): Promise<RunningBot> {
   const root = projectRoot();
-  const child = spawn(join(root, 'node_modules/.bin/tsx'), ['src/main.ts'], {
+  // One process, node with tsx's loader, not the tsx CLI (which runs the bot in a child of its own):
+  // a SIGKILL must reach the bot itself, not leave it running orphaned.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')], {
     cwd: root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -22,7 +24,7 @@ export async function startBot(env: Record<string, string>): Promise<RunningBot>
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the bot did not start:\n${output}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`the bot did not start:\n${output}`)), options.startTimeoutMs ?? 60_000);
     const look = () => {
       const match = /"port":(\d+)[^\n]*"msg":"HTTP listening"/.exec(output);
       if (match) {

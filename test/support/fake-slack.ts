@@ -27,6 +27,9 @@ export interface SlackCall {
 
 export type Failure = { error: string } | { status: 429; retryAfter: number } | { status: 500 };
 
+/** How a Web API call fails during an outage: an HTTP 500, a 503, or no answer until the client gives up. */
+export type OutageAnswer = 500 | 503 | 'hang';
+
 interface Channel {
   id: string;
   name: string;
@@ -34,13 +37,29 @@ interface Channel {
   topic: string;
   members: Set<string>;
   pins: Set<string>;
+  /** Who made it (conversations.list's `creator`): the bot for the channels it creates. */
+  creator?: string;
+  archived?: boolean;
 }
+
+/** A person in the workspace, as users.info describes them. */
+export interface FakeUser {
+  id: string;
+  name: string;
+  deleted: boolean;
+  isBot: boolean;
+}
+
+/** How a call the fake performed is then answered: HTTP 500, or the connection dropped without an answer. */
+export type LostAnswer = { status: 500 } | 'drop';
 
 export interface StoredMessage {
   channel: string;
   ts: string;
   text: string;
   blocks: Args[];
+  /** Message metadata (`{ event_type, event_payload }`), kept by chat.update unless it sends new metadata. */
+  metadata?: Args;
 }
 
 export class FakeSlack {
@@ -54,6 +73,19 @@ export class FakeSlack {
   /** Files by id: announced (getUploadURLExternal), uploaded (bytes), shared (completeUploadExternal). */
   readonly files = new Map<string, { filename: string; length: number; bytes?: number; title?: string; channel?: string }>();
   private readonly failures = new Map<string, Failure[]>();
+  /** Calls performed and then answered with a failure (`failAfterPerforming`): Slack did it, the bot never heard. */
+  private readonly lostAnswers = new Map<string, LostAnswer[]>();
+  /**
+   * People in the workspace (users.info, conversations.invite). An id never added counts as an
+   * active person (the tests name many) unless `strictUsers` is set or it was removed (`removeUser`).
+   */
+  readonly users = new Map<string, FakeUser>();
+  private readonly unknownUsers = new Set<string>();
+  strictUsers = false;
+  /** While set, every Web API call fails in turn with one of these answers and nothing is performed (`startOutage`). */
+  private outage: { answers: OutageAnswer[]; next: number } | undefined;
+  /** Calls held without an answer during an outage, answered 503 when it ends (if the client still waits). */
+  private readonly hung = new Set<ServerResponse>();
   private server: Server | undefined;
   private readonly sockets = new WebSocketServer({ noServer: true });
   private readonly acks = new Map<string, (message: Record<string, unknown>) => void>();
@@ -65,9 +97,38 @@ export class FakeSlack {
   }
 
   /** A channel that exists before the bot starts (the bot is a member). */
-  addChannel(id: string, name: string, options: { botIsMember?: boolean } = {}): void {
+  addChannel(id: string, name: string, options: { botIsMember?: boolean; creator?: string; topic?: string; isPrivate?: boolean } = {}): void {
     const members = options.botIsMember === false ? new Set<string>() : new Set([BOT_USER]);
-    this.channels.set(id, { id, name, isPrivate: false, topic: '', members, pins: new Set() });
+    this.channels.set(id, { id, name, isPrivate: options.isPrivate ?? false, topic: options.topic ?? '', members, pins: new Set(), creator: options.creator ?? 'UADMIN' });
+  }
+
+  /** A person in the workspace; `deleted`: a deactivated account (users.info still answers, invites refuse). */
+  addUser(id: string, options: { name?: string; deleted?: boolean; isBot?: boolean } = {}): void {
+    this.unknownUsers.delete(id);
+    this.users.set(id, { id, name: options.name ?? id.toLowerCase(), deleted: options.deleted ?? false, isBot: options.isBot ?? false });
+  }
+
+  /** Nobody with this id exists in the workspace (users.info and invites answer `user_not_found`). */
+  removeUser(id: string): void {
+    this.users.delete(id);
+    this.unknownUsers.add(id);
+  }
+
+  /** users.info's view of an id: undefined when Slack would answer `user_not_found`. */
+  person(id: string): FakeUser | undefined {
+    if (id === BOT_USER) return { id, name: 'incident-bot', deleted: false, isBot: true };
+    const known = this.users.get(id);
+    if (known) return known;
+    if (this.strictUsers || this.unknownUsers.has(id) || !/^[UW][A-Z0-9]+$/.test(id)) return undefined;
+    return { id, name: id.toLowerCase(), deleted: false, isBot: false };
+  }
+
+  /**
+   * The next `times` calls to `method` are performed as usual, then answered with a 500 or a dropped
+   * connection: what a timeout after Slack did the work looks like to the bot.
+   */
+  failAfterPerforming(method: string, answer: LostAnswer = { status: 500 }, times = 1): void {
+    this.lostAnswers.set(method, [...(this.lostAnswers.get(method) ?? []), ...Array.from({ length: times }, () => answer)]);
   }
 
   get url(): string {
@@ -85,6 +146,28 @@ export class FakeSlack {
 
   clearFailures(): void {
     this.failures.clear();
+    this.lostAnswers.clear();
+  }
+
+  /**
+   * A Web API outage: until `endOutage`, every call (any method, response_url excepted) is refused
+   * without being performed, answered in turn by each of `answers`: HTTP 500, 503, or held open with
+   * no answer (`hang`) until the client times out. Recorded with the outcome `http 500`, `http 503`
+   * or `hang`.
+   */
+  startOutage(answers: OutageAnswer[] = [500, 503, 'hang']): void {
+    this.outage = { answers, next: 0 };
+  }
+
+  /** Slack answers again; calls still held are answered 503, still without being performed. */
+  endOutage(): void {
+    this.outage = undefined;
+    for (const res of this.hung) if (!res.writableEnded && !res.destroyed) res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error: 'service_unavailable' }));
+    this.hung.clear();
+  }
+
+  get inOutage(): boolean {
+    return this.outage !== undefined;
   }
 
   callsTo(method: string): SlackCall[] {
@@ -137,6 +220,7 @@ export class FakeSlack {
   }
 
   async close(): Promise<void> {
+    this.endOutage();
     for (const client of this.sockets.clients) client.terminate();
     this.sockets.close();
     const server = this.server;
@@ -177,6 +261,18 @@ export class FakeSlack {
     const args = parseBody(raw, String(req.headers['content-type'] ?? ''));
     const call: SlackCall = { method, args, at: performance.now(), outcome: 'ok' };
     this.calls.push(call);
+    if (this.outage) {
+      const answer = this.outage.answers[this.outage.next++ % this.outage.answers.length]!;
+      if (answer === 'hang') {
+        call.outcome = 'hang';
+        this.hung.add(res);
+        res.on('close', () => this.hung.delete(res));
+        return;
+      }
+      call.outcome = `http ${answer}`;
+      res.writeHead(answer, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error: answer === 503 ? 'service_unavailable' : 'internal_error' }));
+      return;
+    }
     const failure = this.failures.get(method)?.shift();
     if (failure && 'status' in failure) {
       call.outcome = `http ${failure.status}`;
@@ -192,6 +288,17 @@ export class FakeSlack {
     else if (failure) result = { ok: false, error: failure.error };
     else result = this.answer(method, args);
     call.outcome = result.ok ? 'ok' : String(result.error);
+    const lost = result.ok ? this.lostAnswers.get(method)?.shift() : undefined;
+    if (lost === 'drop') {
+      call.outcome = 'performed, connection dropped';
+      req.socket.destroy();
+      return;
+    }
+    if (lost) {
+      call.outcome = 'performed, http 500';
+      res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error: 'internal_error' }));
+      return;
+    }
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
   }
 
@@ -214,20 +321,76 @@ export class FakeSlack {
         if (this.channelNamed(name)) return { ok: false, error: 'name_taken' };
         const id = `C${String(++this.sequence).padStart(8, '0')}`;
         const isPrivate = args.is_private === true || args.is_private === 'true';
-        this.channels.set(id, { id, name, isPrivate, topic: '', members: new Set([BOT_USER]), pins: new Set() });
-        return { ok: true, channel: { id, name, is_private: isPrivate, is_channel: true } };
+        this.channels.set(id, { id, name, isPrivate, topic: '', members: new Set([BOT_USER]), pins: new Set(), creator: BOT_USER });
+        return { ok: true, channel: { id, name, is_private: isPrivate, is_channel: true, creator: BOT_USER } };
       }
       case 'conversations.invite': {
         if (!channel) return { ok: false, error: 'channel_not_found' };
         const users = String(args.users ?? '').split(',').filter(Boolean);
         if (users.length === 0) return { ok: false, error: 'no_user' };
         if (users.includes(BOT_USER)) return { ok: false, error: 'cant_invite_self' };
-        // As Slack: one member already inside fails the whole call, unless force=true invites the rest.
-        const already = users.filter((u) => channel.members.has(u));
+        // As Slack: one id it cannot invite (nobody by that id, a deactivated account) fails the whole
+        // call and invites nobody, unless force=true: then it invites the valid ones and answers
+        // ok: false with the first refusal as `error` and every refused id in `errors`.
         const force = args.force === true || args.force === 'true';
+        const refused = users.flatMap((user) => {
+          const person = this.person(user);
+          const error = !person ? 'user_not_found' : person.deleted ? 'cant_invite' : undefined;
+          return error ? [{ user, ok: false, error }] : [];
+        });
+        if (refused.length > 0 && !force) return { ok: false, error: refused[0]!.error };
+        const valid = users.filter((u) => !refused.some((r) => r.user === u));
+        // One member already inside fails the whole call too, unless force=true invites the rest.
+        const already = valid.filter((u) => channel.members.has(u));
+        const alreadyErrors = already.map((user) => ({ user, ok: false, error: 'already_in_channel' }));
+        if (refused.length > 0) {
+          for (const user of valid) channel.members.add(user);
+          return { ok: false, error: refused[0]!.error, errors: [...refused, ...alreadyErrors] };
+        }
         if (already.length > 0 && (!force || already.length === users.length)) return { ok: false, error: 'already_in_channel' };
         for (const user of users) channel.members.add(user);
-        return { ok: true, channel: { id: channel.id }, ...(already.length ? { errors: already.map((user) => ({ user, ok: false, error: 'already_in_channel' })) } : {}) };
+        return { ok: true, channel: { id: channel.id }, ...(already.length ? { errors: alreadyErrors } : {}) };
+      }
+      case 'conversations.list': {
+        // Public channels, and the private ones the bot is in; archived unless excluded; `limit` per
+        // page (default 100, at most 1000) with an opaque `next_cursor`, empty on the last page.
+        const types = String(args.types ?? 'public_channel').split(',').map((t) => t.trim());
+        const limit = Math.min(Number(args.limit ?? 100) || 100, 1000);
+        const excludeArchived = args.exclude_archived === true || args.exclude_archived === 'true';
+        const listed = [...this.channels.values()].filter(
+          (c) =>
+            !c.id.startsWith('D') &&
+            (c.isPrivate ? types.includes('private_channel') && c.members.has(BOT_USER) : types.includes('public_channel')) &&
+            !(excludeArchived && c.archived),
+        );
+        let start = 0;
+        if (args.cursor) {
+          const decoded = /^dGVhbTpD(\d+)$/.exec(String(args.cursor));
+          if (!decoded) return { ok: false, error: 'invalid_cursor' };
+          start = Number(decoded[1]);
+        }
+        const page = listed.slice(start, start + limit);
+        const next = start + limit < listed.length ? `dGVhbTpD${start + limit}` : '';
+        return {
+          ok: true,
+          channels: page.map((c) => ({
+            id: c.id,
+            name: c.name,
+            is_channel: !c.isPrivate,
+            is_group: c.isPrivate,
+            is_private: c.isPrivate,
+            is_archived: c.archived === true,
+            is_member: c.members.has(BOT_USER),
+            creator: c.creator ?? 'UADMIN',
+            topic: { value: c.topic, creator: '', last_set: 0 },
+          })),
+          response_metadata: { next_cursor: next },
+        };
+      }
+      case 'users.info': {
+        const person = this.person(String(args.user ?? ''));
+        if (!person) return { ok: false, error: 'user_not_found' };
+        return { ok: true, user: { id: person.id, name: person.name, deleted: person.deleted, is_bot: person.isBot, real_name: person.name } };
       }
       case 'conversations.setTopic': {
         if (!channel) return { ok: false, error: 'channel_not_found' };
@@ -257,7 +420,9 @@ export class FakeSlack {
         } else {
           ts = this.nextTs();
         }
-        this.messages.set(`${channel.id}:${ts}`, { channel: channel.id, ts, text: String(args.text ?? ''), blocks: (blocks ?? []) as Args[] });
+        const metadata = (args.metadata as Args | undefined) ?? this.messages.get(`${channel.id}:${ts}`)?.metadata;
+        if (metadata && (typeof metadata.event_type !== 'string' || typeof metadata.event_payload !== 'object')) return { ok: false, error: 'invalid_metadata_format' };
+        this.messages.set(`${channel.id}:${ts}`, { channel: channel.id, ts, text: String(args.text ?? ''), blocks: (blocks ?? []) as Args[], ...(metadata ? { metadata } : {}) });
         return { ok: true, channel: channel.id, ts, message: { text: args.text, blocks } };
       }
       case 'chat.postEphemeral': {
@@ -308,6 +473,18 @@ export class FakeSlack {
           if (target) file.channel = target.id;
         }
         return { ok: true, files: wanted.map((f) => ({ id: f.id, title: f.title })) };
+      }
+      case 'conversations.history': {
+        // Newest first, `limit` per page (at most 999), the cursor is the offset; metadata only with include_all_metadata.
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        if (!channel.members.has(BOT_USER) && channel.isPrivate) return { ok: false, error: 'channel_not_found' };
+        const limit = Math.min(999, Math.max(1, Number(args.limit ?? 100) || 100));
+        const offset = Number(args.cursor ?? 0) || 0;
+        const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
+        const all = this.messagesIn(channel.id).sort((a, b) => Number(b.ts) - Number(a.ts));
+        const page = all.slice(offset, offset + limit).map((m) => ({ type: 'message', ts: m.ts, text: m.text, blocks: m.blocks, user: BOT_USER, ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}) }));
+        const more = offset + limit < all.length;
+        return { ok: true, messages: page, has_more: more, response_metadata: { next_cursor: more ? String(offset + limit) : '' } };
       }
       default:
         return { ok: false, error: 'unknown_method' };

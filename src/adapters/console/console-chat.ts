@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Card } from '../../core/cards/card.js';
 import { AppError } from '../../core/errors.js';
 import type { MessageRef } from '../../core/incident/incident.js';
-import type { ChatPlatform, Space, SpaceRequest, UploadedFile } from '../../core/ports/chat-platform.js';
+import type { ChatPlatform, InviteFailure, Space, SpaceRequest, UploadedFile } from '../../core/ports/chat-platform.js';
 import { cardToText, terminalSafe } from './render.js';
 
 interface ConsoleChannel {
@@ -54,11 +54,20 @@ export class ConsoleChat implements ChatPlatform {
 
   async openSpace(request: SpaceRequest): Promise<Space> {
     if (this.channels.has(request.name)) throw new AppError('channel_name_taken', `#${request.name} already exists`);
-    this.channels.set(request.name, { id: request.name, private: request.private, topic: request.topic, members: new Set(request.members) });
-    this.print(
-      `* #${request.name} created${request.private ? ' (private)' : ''}: ${request.topic}\n* members: ${request.members.map((m) => this.mention(m)).join(', ')}`,
-    );
+    const members = request.members ?? [];
+    this.channels.set(request.name, { id: request.name, private: request.private, topic: request.topic, members: new Set(members) });
+    this.print(`* #${request.name} created${request.private ? ' (private)' : ''}: ${request.topic}${members.length ? `\n* members: ${members.map((m) => this.mention(m)).join(', ')}` : ''}`);
     return { id: request.name, name: request.name };
+  }
+
+  /** Everyone exists on the console: nobody is refused. */
+  async invite(spaceId: string, userIds: string[]): Promise<InviteFailure[]> {
+    const channel = this.channels.get(spaceId);
+    if (!channel) throw new AppError('platform_error', `#${spaceId} does not exist`);
+    const added = userIds.filter((u) => !channel.members.has(u));
+    for (const user of added) channel.members.add(user);
+    if (added.length) this.print(`* members of #${spaceId}: ${added.map((m) => this.mention(m)).join(', ')}`);
+    return [];
   }
 
   async postCard(channelId: string, card: Card): Promise<MessageRef> {

@@ -2,16 +2,18 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { App, HTTPModuleFunctions, HTTPReceiver, SocketModeReceiver, defaultBodyLimit } from '@slack/bolt';
 import { LogLevel, type Logger as SlackLogger } from '@slack/logger';
-import { WebClient, type RetryOptions } from '@slack/web-api';
+import type { RetryOptions } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { App as BotApp } from '../../app.js';
 import { errorReply } from '../../core/handle-command.js';
 import type { Reply } from '../../core/reply.js';
+import { withinRequest } from '../../core/request-scope.js';
 import { readBody, sendJson } from '../../http/server.js';
+import { CountingWebClient } from './counting-client.js';
 import { toAppError } from './errors.js';
 import { registerActions } from './listeners/actions.js';
 import { registerCommands } from './listeners/commands.js';
-import type { ListenerDeps } from './listeners/deps.js';
+import { responseFor, type ListenerDeps } from './listeners/deps.js';
 import { registerViews } from './listeners/views.js';
 import { checkSlackBody, isSslCheck } from './payload-shape.js';
 import { SlackPlatform } from './platform.js';
@@ -33,13 +35,15 @@ export interface SlackSettings {
    * failures (HTTP 5xx, network) are retried with backoff.
    */
   retryConfig?: RetryOptions;
+  /** How long one Web API attempt may take before it is abandoned (and retried under `retryConfig`); 10 s by default. */
+  timeoutMs?: number;
   /** How many requests' work (after the ack) runs at once. */
   parallelWork?: number;
 }
 
 /** Two at a time: on the single-connection embedded database more only adds CPU contention with the acks (bench/slack.ts). */
 export const DEFAULT_PARALLEL_WORK = 2;
-const WEB_API_TIMEOUT_MS = 10_000;
+export const WEB_API_TIMEOUT_MS = 10_000;
 export const DEFAULT_RETRY: RetryOptions = { retries: 3, factor: 2, minTimeout: 250, maxTimeout: 2000 };
 
 export interface SlackEdge {
@@ -96,6 +100,62 @@ function answerWithoutBody(res: ServerResponse, status: number, headers: Record<
   res.end();
 }
 
+type MiddlewareArgs = Parameters<Parameters<InstanceType<typeof App>['use']>[0]>[0];
+
+/**
+ * Every request is in the inbox before its ack (listeners ack first thing, after this middleware
+ * stored it) and leaves it when its listeners' work is done, so a crash in between replays it.
+ * A request that cannot be stored (the database is away) is not acknowledged as taken: the person
+ * is told why, and nothing runs. A request no listener acks (a view_closed, a click on a link
+ * button) is answered as soon as the listeners are done, not by Bolt's 404 three seconds later.
+ */
+function keepInInbox(bot: InstanceType<typeof App>, app: BotApp, logger: Logger): { settled(): Promise<void> } {
+  const requests = new Set<Promise<void>>();
+  bot.use((args) => {
+    const request = stored(args);
+    requests.add(request);
+    return request.finally(() => requests.delete(request));
+  });
+  const stored = async (args: MiddlewareArgs): Promise<void> => {
+    const context = args.context as { inboxId?: string };
+    const ack = 'ack' in args && typeof args.ack === 'function' ? (args.ack as (response?: object) => Promise<void>) : undefined;
+    if (!context.inboxId) {
+      try {
+        context.inboxId = await app.inbox.accept('slack', 'application/json', Buffer.from(JSON.stringify(args.body)));
+      } catch (error) {
+        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not store a Slack request; refused it');
+        await refuseUnstored(args, errorReply(app.context, error), ack);
+        return;
+      }
+    }
+    const inboxId = context.inboxId;
+    try {
+      await withinRequest(inboxId, () => args.next());
+    } finally {
+      await ack?.().catch(() => undefined);
+      await app.inbox.finish(inboxId);
+    }
+  };
+  /** Every request taken so far is done and out of the inbox. */
+  return {
+    async settled() {
+      while (requests.size > 0) await Promise.allSettled([...requests]);
+    },
+  };
+}
+
+/** Tells the person their request was not taken: through its response_url, or beside the modal's first field. */
+async function refuseUnstored(args: MiddlewareArgs, reply: Reply, ack: ((response?: object) => Promise<void>) | undefined): Promise<void> {
+  const body = args.body as { type?: string; view?: { state?: { values?: Record<string, unknown> } } };
+  const firstField = Object.keys(body.view?.state?.values ?? {})[0];
+  if (body.type === 'view_submission' && firstField) {
+    await ack?.({ response_action: 'errors', errors: { [firstField]: reply.text.slice(0, 150) } }).catch(() => undefined);
+    return;
+  }
+  await ack?.().catch(() => undefined);
+  if ('respond' in args && typeof args.respond === 'function') await args.respond(responseFor(reply)).catch(() => undefined);
+}
+
 /**
  * Starts the Slack edge: checks the token (auth.test), registers the platform with the core,
  * mounts Bolt's HTTP receiver at `POST /slack/events` on our server (or connects Socket Mode).
@@ -109,10 +169,10 @@ export async function startSlack(app: BotApp, settings: SlackSettings, logger: L
     ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl.endsWith('/') ? settings.apiUrl : `${settings.apiUrl}/` } : {}),
     retryConfig: settings.retryConfig ?? DEFAULT_RETRY,
     // A call Slack never answers must not hold the work queue forever.
-    timeout: WEB_API_TIMEOUT_MS,
+    timeout: settings.timeoutMs ?? WEB_API_TIMEOUT_MS,
     logger: boltLogger,
   };
-  const client = new WebClient(settings.botToken, clientOptions);
+  const client = new CountingWebClient(settings.botToken, clientOptions, app.context.telemetry);
   const auth = await client.auth.test().catch((error: unknown) => {
     throw toAppError(error, 'auth.test');
   });
@@ -162,15 +222,6 @@ export async function startSlack(app: BotApp, settings: SlackSettings, logger: L
       },
     });
     bot = new App({ ...common, receiver });
-    // A request no listener acks (a view_closed, a click on a link button, another app's command)
-    // is answered as soon as the listeners are done, not by Bolt's 404 three seconds later.
-    bot.use(async (args) => {
-      try {
-        await args.next();
-      } finally {
-        if ('ack' in args && typeof args.ack === 'function') await (args.ack as () => Promise<void>)().catch(() => undefined);
-      }
-    });
     app.http.route('POST', SLACK_EVENTS_PATH, async (req, res) => {
       if (refuseFutureRequest(req, res)) return;
       const raw = await readBody(req, defaultBodyLimit);
@@ -196,6 +247,7 @@ export async function startSlack(app: BotApp, settings: SlackSettings, logger: L
       }
     });
   }
+  const inbox = keepInInbox(bot, app, logger);
   bot.error(async (error) => {
     logger.error({ err: error.message }, 'slack listener failed');
   });
@@ -203,8 +255,15 @@ export async function startSlack(app: BotApp, settings: SlackSettings, logger: L
   registerActions(bot, deps);
   registerViews(bot, deps);
   if (socket) await bot.start();
+  // A request stored and not finished before a crash runs again through the same middleware and listeners.
+  app.inbox.handle('slack', (item) =>
+    bot.processEvent({ body: JSON.parse(item.body.toString('utf8')) as Record<string, unknown>, ack: async () => undefined, customProperties: { inboxId: item.id } }),
+  );
 
-  const drain = () => queue.drain();
+  const drain = async () => {
+    await queue.drain();
+    await inbox.settled();
+  };
   return {
     platform,
     mode: socket ? 'socket' : 'http',

@@ -1,9 +1,38 @@
 import type { WebClient } from '@slack/web-api';
 import type { Card } from '../../core/cards/card.js';
 import type { MessageRef } from '../../core/incident/incident.js';
-import type { ChatPlatform, Space, SpaceRequest, UploadedFile } from '../../core/ports/chat-platform.js';
+import { AppError } from '../../core/errors.js';
+import type { ChatPlatform, FoundSpace, InviteFailure, PersonInfo, Space, SpaceRequest, UploadedFile } from '../../core/ports/chat-platform.js';
 import { slackErrorCode, toAppError } from './errors.js';
+import type { CardKey } from '../../core/ports/chat-platform.js';
+import { cardMetadata, findCard } from './find-card.js';
 import { CHECKLIST_ITEMS_PER_MESSAGE, cardToBlocks, slackChannelMention, slackMention, textMessage } from './render.js';
+
+/**
+ * conversations.invite codes that are about one of the people, not the channel or the call: the
+ * others can still be invited (`user_is_inactive`/`user_disabled` are what some workspaces answer
+ * for deactivated accounts; Slack's documented one is `cant_invite`).
+ */
+const PERSON_ERRORS = new Set([
+  'user_not_found',
+  'cant_invite',
+  'user_is_bot',
+  'user_is_restricted',
+  'user_is_ultra_restricted',
+  'user_is_inactive',
+  'user_disabled',
+  'ura_max_channels',
+  'invalid_user',
+]);
+
+/** The people an invite answer's `errors` lists (`[{ user, ok: false, error }]`), already a member left out. */
+function refusedIn(errors: unknown): InviteFailure[] {
+  if (!Array.isArray(errors)) return [];
+  return errors
+    .filter((e): e is { user: string; error: string } => typeof e?.user === 'string' && typeof e?.error === 'string')
+    .filter((e) => e.error !== 'already_in_channel')
+    .map((e) => ({ userId: e.user, reason: e.error }));
+}
 
 /** Slack's message reference: the channel and the message's `ts`. */
 function slackRef(channel: string, ts: string): MessageRef {
@@ -41,31 +70,114 @@ export class SlackPlatform implements ChatPlatform {
     return slackChannelMention(channelId, name);
   }
 
+  /** Creates the channel and sets its topic; people are invited in a step of their own (`invite`). */
   async openSpace(request: SpaceRequest): Promise<Space> {
     const created = await this.call('conversations.create', () => this.client.conversations.create({ name: request.name, is_private: request.private }));
     const channel = { id: created.channel!.id!, name: created.channel!.name ?? request.name };
-    await this.addMembers(channel.id, request.members);
-    if (request.topic) await this.call('conversations.setTopic', () => this.client.conversations.setTopic({ channel: channel.id, topic: request.topic }));
+    if (request.topic) await this.setTopic(channel.id, request.topic);
     return channel;
   }
 
-  async addMembers(channelId: string, userIds: string[]): Promise<void> {
-    const users = userIds.filter((m) => m !== this.botUserId);
-    if (users.length === 0) return;
-    await this.call('conversations.invite', async () => {
-      try {
-        // force: one person already inside must not keep the others out.
-        await this.client.conversations.invite({ channel: channelId, users: users.join(','), force: true });
-      } catch (error) {
-        if (slackErrorCode(error) !== 'already_in_channel') throw error;
-      }
-    });
+  async setTopic(spaceId: string, topic: string): Promise<void> {
+    await this.call('conversations.setTopic', () => this.client.conversations.setTopic({ channel: spaceId, topic }));
   }
 
-  async postCard(channelId: string, card: Card): Promise<MessageRef> {
+  /**
+   * Lets in everyone who can join. Slack fails the whole call for one bad id unless `force` is set;
+   * with it, it invites the valid ones and lists the others in `errors`. The bot also retries
+   * without the refused ones (in case the call still let nobody in), and when Slack names no one,
+   * invites one at a time to find who it was.
+   */
+  async invite(spaceId: string, userIds: string[]): Promise<InviteFailure[]> {
+    const users = [...new Set(userIds)].filter((m) => m !== this.botUserId);
+    const refused = new Map<string, string>();
+    let pending = users;
+    for (let round = 0; round < 3 && pending.length > 0; round++) {
+      const outcome = await this.inviteOnce(spaceId, pending);
+      if (outcome.refused.length === 0) break;
+      for (const { userId, reason } of outcome.refused) refused.set(userId, reason);
+      if (outcome.othersInvited) break;
+      pending = pending.filter((u) => !refused.has(u));
+    }
+    return [...refused].map(([userId, reason]) => ({ userId, reason }));
+  }
+
+  /** One conversations.invite: who Slack refused, and whether it invited the others meanwhile. */
+  private async inviteOnce(channel: string, users: string[]): Promise<{ refused: InviteFailure[]; othersInvited: boolean }> {
+    try {
+      const answer = await this.client.conversations.invite({ channel, users: users.join(','), force: true });
+      return { refused: refusedIn((answer as { errors?: unknown }).errors), othersInvited: true };
+    } catch (error) {
+      const code = slackErrorCode(error);
+      if (code === undefined) throw toAppError(error, 'conversations.invite');
+      const listed = refusedIn((error as { data?: { errors?: unknown } }).data?.errors);
+      if (listed.length > 0) return { refused: listed, othersInvited: false };
+      if (code === 'already_in_channel') return { refused: [], othersInvited: true };
+      if (!PERSON_ERRORS.has(code)) throw toAppError(error, 'conversations.invite');
+      if (users.length === 1) return { refused: [{ userId: users[0]!, reason: code }], othersInvited: true };
+      // Slack named nobody: one at a time finds who it meant, and lets the others in.
+      const refused: InviteFailure[] = [];
+      for (const user of users) refused.push(...(await this.inviteOnce(channel, [user])).refused);
+      return { refused, othersInvited: true };
+    }
+  }
+
+  /** Adds people to an open incident's channel; anyone Slack refuses makes it fail with Slack's reasons. */
+  async addMembers(channelId: string, userIds: string[]): Promise<void> {
+    const refused = await this.invite(channelId, userIds);
+    if (refused.length > 0) {
+      throw new AppError('platform_error', `Slack refused to invite ${refused.map((r) => `${slackMention(r.userId)} (${r.reason})`).join(', ')}`);
+    }
+  }
+
+  /**
+   * The channel named `name` (conversations.list over public and private channels, a page of 200 at
+   * a time; private ones are listed only when the bot is a member, as for every channel it made).
+   * Archived channels are left out: an incident cannot live in one.
+   */
+  async findSpace(name: string): Promise<FoundSpace | undefined> {
+    let cursor: string | undefined;
+    for (let page = 0; page < 500; page++) {
+      const listed = await this.call('conversations.list', () =>
+        this.client.conversations.list({ types: 'public_channel,private_channel', exclude_archived: true, limit: 200, ...(cursor ? { cursor } : {}) }),
+      );
+      const found = (listed.channels ?? []).find((c) => c.name === name);
+      if (found?.id) {
+        return {
+          id: found.id,
+          name,
+          topic: found.topic?.value ?? '',
+          madeByBot: found.creator === this.botUserId,
+          archived: found.is_archived === true,
+        };
+      }
+      cursor = listed.response_metadata?.next_cursor || undefined;
+      if (!cursor) return undefined;
+    }
+    return undefined;
+  }
+
+  /** users.info: `user_not_found` is someone who does not exist; `deleted` a deactivated account. */
+  async describePerson(userId: string): Promise<PersonInfo> {
+    try {
+      const { user } = await this.client.users.info({ user: userId });
+      return { exists: true, active: user?.deleted !== true, bot: user?.is_bot === true, ...(user?.name ? { name: user.name } : {}) };
+    } catch (error) {
+      if (slackErrorCode(error) === 'user_not_found') return { exists: false, active: false };
+      throw toAppError(error, 'users.info');
+    }
+  }
+
+  async postCard(channelId: string, card: Card, key?: CardKey): Promise<MessageRef> {
     const message = cardToBlocks(card);
-    const posted = await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel: channelId, ...message }));
+    // An incident's card carries metadata naming it, so a retry can find it (find-card.ts).
+    const metadata = key ? { metadata: cardMetadata(key) } : {};
+    const posted = await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel: channelId, ...message, ...metadata }));
     return slackRef(posted.channel!, posted.ts!);
+  }
+
+  findCard(channelId: string, key: CardKey): Promise<MessageRef | undefined> {
+    return findCard(this.client, channelId, key);
   }
 
   async updateCard(ref: MessageRef, card: Card): Promise<void> {

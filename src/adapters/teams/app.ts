@@ -8,7 +8,7 @@ import { readBody, sendJson } from '../../http/server.js';
 import { WorkQueue } from '../work-queue.js';
 import { DEFAULT_AUTHENTICATE_TIMEOUT_MS, precheckBearer, teamsAuthGate } from './auth.js';
 import { TeamsConnector, type RetryPolicy, type TeamsCredentials } from './connector.js';
-import { teamsTurn } from './listeners.js';
+import { replayActivity, teamsTurn, TEAMS_INBOX_EDGE } from './listeners.js';
 import { TeamsPlatform } from './platform.js';
 
 export interface TeamsSettings extends TeamsCredentials {
@@ -62,7 +62,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
  */
 export async function startTeams(app: BotApp, settings: TeamsSettings, logger: Logger): Promise<TeamsEdge> {
   const log = logger.child({ platform: 'teams' });
-  const connector = new TeamsConnector(settings, settings.retry);
+  const connector = new TeamsConnector(settings, settings.retry, app.context.telemetry);
   const directory = new ChatDirectory(app.database.db, 'teams');
   const platform = new TeamsPlatform(connector, directory, {
     commandPrefix: settings.commandPrefix ?? '@IncidentBot',
@@ -73,7 +73,9 @@ export async function startTeams(app: BotApp, settings: TeamsSettings, logger: L
   });
   app.addPlatform(platform);
   const queue = new WorkQueue(settings.parallelWork ?? 2);
-  const logic = teamsTurn({ context: app.context, platform, connector, directory, queue, logger: log });
+  const deps = { context: app.context, inbox: app.inbox, platform, connector, directory, queue, logger: log };
+  const logic = teamsTurn(deps);
+  app.inbox.handle(TEAMS_INBOX_EDGE, (item) => replayActivity(deps, item));
   const registered = Boolean(settings.appId);
 
   const gate = {

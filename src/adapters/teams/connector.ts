@@ -1,6 +1,7 @@
 import { CallerIdConstants, CloudAdapter, ConfigurationBotFrameworkAuthentication, type Activity, type InvokeResponse, type TurnContext } from 'botbuilder';
 import { AuthenticationConstants, ClaimsIdentity, type AuthenticateRequestResult, type ConnectorClient } from 'botframework-connector';
 import { AppError } from '../../core/errors.js';
+import type { Telemetry } from '../../core/ports/telemetry.js';
 
 /**
  * The seam over Microsoft's Bot Framework SDK (botbuilder). Only this file and `app.ts` import it:
@@ -121,6 +122,8 @@ export class TeamsConnector {
   constructor(
     readonly credentials: TeamsCredentials,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
+    /** Counts each proactive call (after retries) by Bot Connector operation, and its failure by HTTP status. */
+    private readonly telemetry?: Pick<Telemetry, 'chatApiCall'>,
   ) {
     this.auth = new ConfigurationBotFrameworkAuthentication({
       MicrosoftAppId: credentials.appId ?? '',
@@ -160,26 +163,42 @@ export class TeamsConnector {
     return client;
   }
 
-  private async call<T>(serviceUrl: string, what: string, run: (client: ConnectorClient) => Promise<T>): Promise<T> {
-    return withRetry(async () => run(await this.client(serviceUrl)), what, this.retry);
+  private async call<T>(serviceUrl: string, what: string, operation: string, run: (client: ConnectorClient) => Promise<T>): Promise<T> {
+    let lastStatus: number | undefined;
+    const attempt = async () => {
+      try {
+        return await run(await this.client(serviceUrl));
+      } catch (error) {
+        lastStatus = statusOf(error);
+        throw error;
+      }
+    };
+    try {
+      const result = await withRetry(attempt, what, this.retry);
+      this.telemetry?.chatApiCall('teams', operation);
+      return result;
+    } catch (error) {
+      this.telemetry?.chatApiCall('teams', operation, lastStatus ? `http_${lastStatus}` : 'request_error');
+      throw error;
+    }
   }
 
   async send(to: ConversationAddress, activity: OutboundActivity): Promise<string> {
-    const sent = await this.call(to.serviceUrl, 'the message', (c) =>
+    const sent = await this.call(to.serviceUrl, 'the message', 'sendToConversation', (c) =>
       c.conversations.sendToConversation(to.conversationId, { ...activity, conversation: { id: to.conversationId, ...(to.tenantId ? { tenantId: to.tenantId } : {}) } } as Activity),
     );
     return sent.id ?? '';
   }
 
   async update(to: ConversationAddress, activityId: string, activity: OutboundActivity): Promise<void> {
-    await this.call(to.serviceUrl, 'the update', (c) =>
+    await this.call(to.serviceUrl, 'the update', 'updateActivity', (c) =>
       c.conversations.updateActivity(to.conversationId, activityId, { ...activity, id: activityId, conversation: { id: to.conversationId } } as Activity),
     );
   }
 
   /** Starts a thread in a channel with `activity` as its root: the thread's conversation id and the root's id. */
   async startThread(channel: ConversationAddress, activity: OutboundActivity): Promise<{ conversationId: string; activityId: string }> {
-    const created = await this.call(channel.serviceUrl, 'the new thread', (c) =>
+    const created = await this.call(channel.serviceUrl, 'the new thread', 'createConversation', (c) =>
       c.conversations.createConversation({
         isGroup: true,
         channelData: { channel: { id: channel.conversationId }, ...(channel.tenantId ? { tenant: { id: channel.tenantId } } : {}) },
@@ -193,7 +212,7 @@ export class TeamsConnector {
 
   /** Opens (or finds) the 1:1 chat between the bot and one person. */
   async openPersonalChat(serviceUrl: string, person: { mri: string; tenantId?: string }): Promise<string> {
-    const created = await this.call(serviceUrl, 'the personal chat', (c) =>
+    const created = await this.call(serviceUrl, 'the personal chat', 'createConversation', (c) =>
       c.conversations.createConversation({
         isGroup: false,
         ...(this.appId ? { bot: { id: `28:${this.appId}`, name: 'IncidentBot' } } : {}),
@@ -206,7 +225,7 @@ export class TeamsConnector {
 
   async member(to: ConversationAddress, mri: string): Promise<TeamsMember | undefined> {
     try {
-      const member = (await this.call(to.serviceUrl, 'the member', (c) => c.conversations.getConversationMember(to.conversationId, mri))) as {
+      const member = (await this.call(to.serviceUrl, 'the member', 'getConversationMember', (c) => c.conversations.getConversationMember(to.conversationId, mri))) as {
         id: string;
         name?: string;
         aadObjectId?: string;

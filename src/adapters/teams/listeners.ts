@@ -9,6 +9,8 @@ import { errorReply, handleCommand } from '../../core/handle-command.js';
 import { pageCard } from '../../core/roles/page-card.js';
 import type { Reply } from '../../core/reply.js';
 import type { ChatDirectory } from '../../db/chat-directory.js';
+import type { Inbox, InboxItem } from '../../db/inbox.js';
+import { withinRequest } from '../../core/request-scope.js';
 import type { WorkQueue } from '../work-queue.js';
 import type { TeamsConnector } from './connector.js';
 import { ADAPTIVE_CARD_CONTENT_TYPE, type AdaptiveCard } from './render.js';
@@ -19,6 +21,8 @@ const INVOKE_BUDGET_MS = 4_000;
 
 export interface TurnDeps {
   context: CoreContext;
+  /** Each message and card click is stored here before Teams gets its answer, and leaves when its work is done. */
+  inbox: Inbox;
   platform: TeamsPlatform;
   connector: TeamsConnector;
   directory: ChatDirectory;
@@ -112,14 +116,51 @@ async function sendReply(deps: TurnDeps, conversationId: string, reply: Reply): 
   if (reply.card) await deps.connector.send(to, deps.platform.cardActivity(await deps.platform.render(reply.card)));
 }
 
+/** The inbox's edge name for Teams activities. */
+export const TEAMS_INBOX_EDGE = 'teams';
+
+/**
+ * Stores the activity (before the turn ends, so before Teams gets its 200), then queues its work in
+ * arrival order per conversation; the work runs as the stored request and removes it when done.
+ * Throws `database_unavailable` when it cannot be stored: the SDK answers 500 and nothing runs.
+ */
+async function accept(deps: TurnDeps, activity: Inbound, work: () => Promise<void>): Promise<{ done: Promise<void> }> {
+  const id = await deps.inbox.accept(TEAMS_INBOX_EDGE, 'application/json', Buffer.from(JSON.stringify(activity)));
+  return { done: runStored(deps, id, activity, work) };
+}
+
+function runStored(deps: TurnDeps, id: string, activity: Inbound, work: () => Promise<void>): Promise<void> {
+  return deps.queue.run(async () => {
+    try {
+      await withinRequest(id, work);
+    } finally {
+      await deps.inbox.finish(id);
+    }
+  }, activity.conversation.id);
+}
+
+/** A message or click stored before a crash, run again as it would have run after its answer. */
+export function replayActivity(deps: TurnDeps, item: InboxItem): Promise<void> {
+  const activity = JSON.parse(item.body.toString('utf8')) as Inbound;
+  if (activity.type === 'message') return runStored(deps, item.id, activity, messageWork(deps, activity));
+  const data = clickData(activity);
+  return runStored(deps, item.id, activity, async () => {
+    await clickWork(deps, activity, data);
+  });
+}
+
+function messageWork(deps: TurnDeps, activity: Inbound): () => Promise<void> {
+  return async () => {
+    await remember(deps, activity);
+    await runMessage(deps, activity);
+  };
+}
+
 async function onMessage(deps: TurnDeps, turn: TurnContext): Promise<void> {
   // The turn ends with the HTTP answer: the work after it keeps its own copy of the activity.
   const activity = structuredClone(turn.activity) as Inbound;
-  // Acked at once (HTTP 200); everything runs after, in arrival order per conversation.
-  void deps.queue.run(async () => {
-    await remember(deps, activity);
-    await runMessage(deps, activity);
-  }, activity.conversation.id);
+  // Acked once stored (HTTP 200); everything runs after, in arrival order per conversation.
+  await accept(deps, activity, messageWork(deps, activity));
 }
 
 async function runMessage(deps: TurnDeps, activity: Inbound): Promise<void> {
@@ -184,17 +225,27 @@ async function invokeResponse(deps: TurnDeps, outcome: ClickOutcome): Promise<un
   return { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: outcome.text ?? 'Done.' };
 }
 
+function clickData(activity: Inbound): Record<string, unknown> {
+  const action = (activity.value as { action?: { data?: unknown } } | undefined)?.action;
+  return action?.data && typeof action.data === 'object' ? (action.data as Record<string, unknown>) : {};
+}
+
+/** Runs the click; a page acknowledged replaces the clicked message. Never throws: a failure is the outcome's text. */
+async function clickWork(deps: TurnDeps, activity: Inbound, data: Record<string, unknown>): Promise<ClickOutcome> {
+  const outcome = await runClick(deps, activity, data).catch((error: unknown) => ({ text: errorReply(deps.context, error, undefined, 'handle the click').text }) as ClickOutcome);
+  if (outcome.card && outcome.replaces && activity.replyToId) {
+    await deps.platform.updateCard({ id: activity.replyToId, conversation: activity.conversation.id }, outcome.card).catch(() => undefined);
+  }
+  return outcome;
+}
+
 async function onCardAction(deps: TurnDeps, turn: TurnContext): Promise<void> {
   const activity = turn.activity as Inbound;
-  const action = (activity.value as { action?: { data?: unknown } } | undefined)?.action;
-  const data = action?.data && typeof action.data === 'object' ? (action.data as Record<string, unknown>) : {};
+  const data = clickData(activity);
   let outcome: ClickOutcome | undefined;
-  const work = deps.queue.run(async () => {
-    outcome = await runClick(deps, activity, data).catch((error: unknown) => ({ text: errorReply(deps.context, error, undefined, 'handle the click').text }));
-    if (outcome.card && outcome.replaces && activity.replyToId) {
-      await deps.platform.updateCard({ id: activity.replyToId, conversation: activity.conversation.id }, outcome.card).catch(() => undefined);
-    }
-  }, activity.conversation.id);
+  const { done: work } = await accept(deps, structuredClone(activity), async () => {
+    outcome = await clickWork(deps, activity, data);
+  });
   const inTime = await Promise.race([work.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), INVOKE_BUDGET_MS).unref())]);
   const shown = inTime && outcome ? outcome : { ...(activity.replyToId && deps.platform.lastCard(activity.replyToId) ? { content: deps.platform.lastCard(activity.replyToId)! } : { text: 'Working on it: the card updates in a moment.' }) };
   // A form now stands where the clicker saw the message: the next update must reach them.

@@ -72,8 +72,17 @@ export const eventSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('roster_set'), payload: z.object({ platform: z.string().optional(), role, users: z.array(z.string()), backup: z.string().nullable().optional() }) }),
   z.object({
     kind: z.literal('channel_created'),
-    payload: z.object({ channel_id: z.string(), name: z.string(), private: z.boolean() }),
+    // adopted: found after `channel_name_taken` on a name this incident asked for (a create whose answer was lost).
+    payload: z.object({ channel_id: z.string(), name: z.string(), private: z.boolean(), adopted: z.boolean().optional() }),
   }),
+  // The name asked of the platform before each create (key per platform and name): on `channel_name_taken`
+  // for a name this incident asked for, its channel may exist already (a create whose answer was lost).
+  z.object({ kind: z.literal('space_requested'), payload: z.object({ name: z.string(), platform: z.string() }) }),
+  z.object({
+    kind: z.literal('members_invited'),
+    payload: z.object({ channel_id: z.string(), users: z.array(z.string()), failed: z.array(z.string()) }),
+  }),
+  z.object({ kind: z.literal('invite_failed'), payload: z.object({ channel_id: z.string(), user: z.string(), reason: z.string() }) }),
   z.object({
     kind: z.literal('exercise_started'),
     payload: z.object({ exercise_id: z.number(), case_study_id: z.string(), playbook_id: z.string(), injects_total: z.number() }),

@@ -73,7 +73,16 @@ export async function staffRoles(store: Store, incident: Incident, playbook: Pla
   return unstaffed;
 }
 
-export async function declareIncident(context: CoreContext, actor: Actor, declared: DeclareRequest): Promise<{ incident: Incident; duplicate: boolean; unstaffed: RoleId[]; matchReason: string }> {
+export interface DeclareResult {
+  incident: Incident;
+  duplicate: boolean;
+  unstaffed: RoleId[];
+  matchReason: string;
+  /** Why the channel, cards or pages are not done yet (the platform failed; they are retried). */
+  unfinished?: string;
+}
+
+export async function declareIncident(context: CoreContext, actor: Actor, declared: DeclareRequest): Promise<DeclareResult> {
   // Forms (Slack's declare modal calls this directly), alerts and exercises all declare here.
   const request: DeclareRequest = {
     ...declared,
@@ -148,8 +157,16 @@ export async function declareIncident(context: CoreContext, actor: Actor, declar
       await request.alsoRecord?.(store, incident);
       return { incident, unstaffed };
     });
-    const published = request.awaitTriage ? result.incident : ((await publishIncident(context, result.incident.id)) ?? result.incident);
-    return { incident: published, duplicate: false, unstaffed: result.unstaffed, matchReason };
+    if (request.awaitTriage) return { incident: result.incident, duplicate: false, unstaffed: result.unstaffed, matchReason };
+    try {
+      const published = (await publishIncident(context, result.incident.id)) ?? result.incident;
+      return { incident: published, duplicate: false, unstaffed: result.unstaffed, matchReason };
+    } catch (error) {
+      // The incident stands; the chat platform did not do its part. The side-effect retry finishes it (retry-side-effects.ts).
+      if (!isAppError(error, 'platform_error') && !isAppError(error, 'rate_limited')) throw error;
+      const incident = (await context.store.incidents.get(result.incident.id)) ?? result.incident;
+      return { incident, duplicate: false, unstaffed: result.unstaffed, matchReason, unfinished: error.message };
+    }
   } catch (error) {
     if (!isAppError(error, 'duplicate_request') || !actor.requestKey) throw error;
     const first = await context.store.events.findByIdempotencyKey(`declare:${actor.requestKey}`);
@@ -185,6 +202,7 @@ export function declaredReply(context: CoreContext, result: Awaited<ReturnType<t
       ? `Playbook: ${playbook.name} (${result.matchReason}). Change it with \`/incident playbook <id>\`.`
       : `No playbook matched (${result.matchReason}). Pick one with \`/incident playbook <id>\`: ${context.playbooks.ids.join(', ')}.`,
   ];
+  if (result.unfinished) lines.push(`Not finished yet: ${result.unfinished}. The bot opens the channel, posts the cards and sends the pages as soon as the platform answers again.`);
   if (result.unstaffed.length > 0) {
     lines.push(`Nobody is on call for ${result.unstaffed.map((r) => ROLES[r].name).join(', ')}: set a roster with \`/incident oncall <role> @person\`, or \`/incident assign <role> @person\`.`);
   }

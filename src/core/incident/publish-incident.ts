@@ -1,7 +1,7 @@
 import type { CoreContext } from '../context.js';
 import type { Incident } from './incident.js';
 import { deliverPendingPages } from '../roles/deliver-pages.js';
-import { openSpace } from './open-space.js';
+import { inviteMembers, openSpace } from './open-space.js';
 import { platformFor } from './platform-for.js';
 import { incidentCards, refreshCards } from './refresh-cards.js';
 import { recordFailure } from './side-effect-failure.js';
@@ -14,7 +14,7 @@ export { deliverPendingPages };
 
 /**
  * Finishes whatever side effects of an incident are still outstanding: the channel, the cards, the
- * pages. Safe to run again at any time; a restart runs it for every open incident.
+ * invitations, the pages. Safe to run again at any time; a restart runs it for every open incident.
  */
 export async function publishIncident(context: CoreContext, incidentId: number): Promise<Incident | undefined> {
   let incident = await context.store.incidents.get(incidentId);
@@ -29,6 +29,9 @@ export async function publishIncident(context: CoreContext, incidentId: number):
     }
   }
   await refreshCards(context, incident.id);
+  // Its own recorded step: someone the platform refuses never costs the others the channel.
+  const opened = incident;
+  await inviteMembers(context, opened, platform).catch((error: unknown) => recordFailure(context, opened, 'invite people', error));
   await deliverPendingPages(context, incident.id);
   return incident;
 }

@@ -52,6 +52,7 @@ const DESCRIBE: Partial<Record<StoredEvent['kind'], Describe>> = {
   exercise_completed: (p) => `ended the exercise after ${str(p.injects_revealed)} of ${str(p.injects_total)} injects`,
   action_refused: (p) => `was refused: ${REFUSED[str(p.action)] ?? str(p.action)}${p.to ? ` (to ${str(p.to)})` : ''}, which only the commander, the declarer or an admin may do`,
   side_effect_failed: (p) => `could not ${str(p.effect)}: ${str(p.error)}`,
+  invite_failed: (p, m) => `could not invite ${m(str(p.user))} to the channel: ${str(p.reason)}`,
 };
 
 export function describeEvent(event: StoredEvent, mention: (userId: string) => string): string | null {

@@ -14,7 +14,23 @@ export interface ChatPlatform {
    * declared in. The returned id is opaque to the core; it is where cards and commands go.
    */
   openSpace(request: SpaceRequest): Promise<Space>;
-  postCard(channelId: string, card: Card): Promise<MessageRef>;
+  /**
+   * Invites people into a space the bot opened. Everyone who can join is let in even when some
+   * cannot; those are returned with the platform's reason (Slack: `user_not_found`, `cant_invite`…).
+   * Already a member is fine. Throws only when nobody could be invited (the space is gone, a rate limit).
+   */
+  invite?(spaceId: string, userIds: string[]): Promise<InviteFailure[]>;
+  /**
+   * The space called `name`, when the platform names spaces uniquely (a Slack channel): how an
+   * incident adopts the channel an interrupted create made instead of opening a second one.
+   */
+  findSpace?(name: string): Promise<FoundSpace | undefined>;
+  /** Sets a space's topic (an adopted channel whose create was cut short before its topic was set). */
+  setTopic?(spaceId: string, topic: string): Promise<void>;
+  /** Whether a person id names someone who can be paged (Slack: users.info); edges without a directory leave it out. */
+  describePerson?(userId: string): Promise<PersonInfo>;
+  /** `key` names an incident's card, so a platform that can tag messages finds it again (`findCard`). */
+  postCard(channelId: string, card: Card, key?: CardKey): Promise<MessageRef>;
   updateCard(ref: MessageRef, card: Card): Promise<void>;
   postText(channelId: string, text: string): Promise<MessageRef>;
   /** A direct message to one person (pages, reminders). */
@@ -25,10 +41,22 @@ export interface ChatPlatform {
   pin?(ref: MessageRef): Promise<void>;
   /** Uploads a file (the digest chart) to a channel, where the platform supports files. */
   uploadFile?(channelId: string, file: UploadedFile): Promise<void>;
+  /**
+   * The card `key` names if it is already in the channel (posted with `key` by an attempt whose
+   * answer never arrived); undefined when it is not. Platforms that cannot search leave it out.
+   */
+  findCard?(channelId: string, key: CardKey): Promise<MessageRef | undefined>;
   /** How a user is written in the core's texts; each edge renders it (Slack and Teams: a token their renderer turns into a live mention; console `@alice`). */
   mention(userId: string): string;
   /** How a channel is written so it links: Slack `<#C1>`; without it, `#name`. */
   channelMention?(channelId: string, name: string): string;
+}
+
+/** One card of an incident: the header (part 0) or one part of its checklist. */
+export interface CardKey {
+  incidentId: number;
+  purpose: 'header' | 'checklist';
+  part: number;
 }
 
 export interface SpaceRequest {
@@ -36,7 +64,8 @@ export interface SpaceRequest {
   name: string;
   private: boolean;
   topic: string;
-  members: string[];
+  /** Ignored by platforms that implement `invite`: the core invites in a step of its own. */
+  members?: string[];
   /** Where the incident was declared (the channel a Teams thread starts in); null when unknown. */
   origin: string | null;
   /** The header card, for platforms whose space starts with a message (a Teams thread's root). */
@@ -48,6 +77,27 @@ export interface Space {
   name: string;
   /** Set when the platform posted `firstCard` to open the space: it is bound as the header. */
   firstMessage?: MessageRef;
+}
+
+/** Someone `invite` could not bring in, and the platform's reason, as it gave it. */
+export interface InviteFailure {
+  userId: string;
+  reason: string;
+}
+
+export interface FoundSpace extends Space {
+  topic: string;
+  /** Made by this bot's own user (Slack: the channel's creator); a channel someone made by hand is never adopted. */
+  madeByBot: boolean;
+  archived: boolean;
+}
+
+export interface PersonInfo {
+  exists: boolean;
+  /** False for a deactivated account. */
+  active: boolean;
+  bot?: boolean;
+  name?: string;
 }
 
 /** A channel on one chat edge; without `platform`, the first edge running (a single-edge install). */

@@ -12,6 +12,7 @@ import type {
   RoleAssignment,
 } from '../incident/incident.js';
 import type { PageQueue } from '../roles/page-queue.js';
+import type { CardKey } from './chat-platform.js';
 import type { AlertRepository } from '../signals/alert.js';
 import type { MetricsSource } from '../metrics/metrics.js';
 import type { ExerciseRepository } from '../exercise/exercise.js';
@@ -35,6 +36,8 @@ export interface Store {
   alerts: AlertRepository;
   /** Tabletop exercises (exercise/exercise.ts). */
   exercises: ExerciseRepository;
+  /** Who publishes an incident's cards across replicas, and what each bound message shows (incident/refresh-cards.ts). */
+  cardPublishing: CardPublishing;
 }
 
 export interface IncidentFilter {
@@ -93,4 +96,52 @@ export interface MessageRepository {
   bind(message: BoundMessage): Promise<void>;
   forIncident(incidentId: number): Promise<BoundMessage[]>;
   unbind(incidentId: number, purpose: BoundMessage['purpose'], fromPart: number): Promise<void>;
+}
+
+export type { CardKey };
+
+/** A bound message with what it shows: the incident's card version it was rendered from and a digest of the card. */
+/** What one message was just sent showing. */
+export interface ShownCard {
+  key: CardKey;
+  version: number;
+  digest: string;
+}
+
+export interface ShownMessage extends BoundMessage {
+  shownVersion: number | null;
+  shownDigest: string | null;
+}
+
+/**
+ * Publishing an incident's cards, serialized per incident across processes by a short lease on
+ * the database's clock. Nothing here holds a transaction open: the holder calls the chat platform
+ * between these calls.
+ */
+export interface CardPublishing {
+  /**
+   * Takes the incident's lease (free or run out) and returns the incident's card version, read
+   * before the render reads the state. Held by another holder: marks the incident dirty for it and
+   * returns undefined.
+   */
+  acquire(incidentId: number, holder: string, leaseMs: number): Promise<number | undefined>;
+  /** Starts a render: clears dirty, renews the lease and returns the incident's card version, read before the render reads the state; undefined when the lease was lost. */
+  beginRound(incidentId: number, holder: string, leaseMs: number): Promise<number | undefined>;
+  /** Renews the lease right before a chat call; false when it ran out and another holder may have it. */
+  hold(incidentId: number, holder: string, leaseMs: number): Promise<boolean>;
+  /**
+   * Records what the messages sent in this round show, and lets the lease go unless the incident
+   * changed or was marked dirty since `version` (then false: render again). One statement.
+   */
+  release(incidentId: number, holder: string, version: number, shown?: readonly ShownCard[]): Promise<boolean>;
+  /** Lets the lease go whatever changed (the render failed; the next change renders again). */
+  abandon(incidentId: number, holder: string): Promise<void>;
+  messages(incidentId: number): Promise<ShownMessage[]>;
+  markShown(key: CardKey, version: number, digest: string): Promise<void>;
+  /** Records that a post of this card starts; returns the attempts so far including this one (more than 1: an earlier one may have posted). */
+  attemptPost(key: CardKey, at: Date): Promise<number>;
+  /** The card is bound: forget its attempts. */
+  posted(key: CardKey): Promise<void>;
+  /** Incidents whose publisher's lease ran out before it let go (the process died or stalled mid-render): their cards may be stale. */
+  stranded(): Promise<number[]>;
 }

@@ -5,6 +5,7 @@ import { changeIncident } from '../incident/incident-transaction.js';
 import { deliverPendingPages, platformFor, refreshCards } from '../incident/publish-incident.js';
 import type { Incident } from '../incident/incident.js';
 import { publicReply, type Reply } from '../reply.js';
+import { ensurePeople } from './roster.js';
 import { tellChannel } from './tell-channel.js';
 
 /** Someone who takes a role needs the channel: a private one they cannot join themselves. */
@@ -18,6 +19,10 @@ async function bringIntoChannel(context: CoreContext, incident: Incident, userId
 }
 
 export async function assignRole(context: CoreContext, actor: Actor, incidentId: number, role: RoleId, userId: string): Promise<Reply> {
+  const existing = await context.store.incidents.get(incidentId);
+  if (existing) {
+    await ensurePeople(context, platformFor(context, existing), [userId], () => `type \`/incident assign ${role} @person\` with someone from this workspace (pick them from the list as you type @).`);
+  }
   const now = context.clock.now();
   const incident = await changeIncident(context, incidentId, async (store, incident) => {
     const previous = (await store.roles.forIncident(incidentId)).find((r) => r.role === role)?.userId ?? null;

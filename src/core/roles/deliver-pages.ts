@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { CoreContext } from '../context.js';
 import { ROLES, type RoleId } from '../domain.js';
@@ -14,9 +15,11 @@ import { pageCard } from './page-card.js';
 /**
  * How long a claimed page stays out of other workers' reach while this one delivers it, and how
  * many pages one claim takes: a batch must finish well inside the lease even when every pager
- * runs into its 10 s timeout, or another worker would take the same pages again.
+ * runs into its 10 s timeout, or another worker would take the same pages again. The deliverer
+ * renews it before every send, so it only needs to outlast one; a worker that died holds its pages
+ * this long at most.
  */
-export const CLAIM_LEASE_MS = 120_000;
+export const CLAIM_LEASE_MS = 60_000;
 const CLAIM_BATCH = 3;
 const DEFAULT_WORKER = `${hostname()}:${process.pid}`;
 
@@ -38,13 +41,14 @@ function mentionFor(context: CoreContext, incident: Incident): (userId: string) 
   return (userId) => (platform ? platform.mention(userId) : `@${userId}`);
 }
 
-/** Sends one claimed page through every pager; records what went out and what did not. */
-async function deliverPage(context: CoreContext, page: Page): Promise<'sent' | 'failed' | 'cancelled'> {
+/** Sends one claimed page through every pager; records what went out and what did not. `lost`: the lease ran out first, the next claimer has it. */
+async function deliverPage(context: CoreContext, page: Page, worker: string): Promise<'sent' | 'failed' | 'cancelled' | 'lost'> {
+  const claim = () => ({ worker, now: context.clock.now() });
   const incident = await context.store.incidents.get(page.incidentId);
   if (!incident || !isOpen(incident.state) || incident.state === 'resolved') {
     const reason = incident ? `the incident is ${incident.state}` : 'the incident no longer exists';
-    await context.store.transaction(async (store) => {
-      await store.pageQueue.settle(page.id, { status: 'cancelled' });
+    return context.store.transaction(async (store) => {
+      if (!(await store.pageQueue.settle(page.id, { status: 'cancelled' }, claim()))) return 'lost';
       if (incident) {
         await store.events.append({
           incidentId: incident.id,
@@ -54,8 +58,8 @@ async function deliverPage(context: CoreContext, page: Page): Promise<'sent' | '
           occurredAt: context.clock.now(),
         });
       }
+      return 'cancelled' as const;
     });
-    return 'cancelled';
   }
   const mention = mentionFor(context, incident);
   const dedupKey = dedupKeyFor(incident.id, page.role);
@@ -70,6 +74,12 @@ async function deliverPage(context: CoreContext, page: Page): Promise<'sent' | '
   const sent: Pager[] = [];
   const failed: { pager: Pager; error: string }[] = [];
   for (const pager of pagersOf(context)) {
+    // A batch must not outlive its lease: each send first renews this claim's lease, and a claim
+    // whose lease ran out (a stall longer than the lease) sends nothing more.
+    if (!(await context.store.pageQueue.hold(page.id, { ...claim(), leaseMs: CLAIM_LEASE_MS }))) {
+      if (sent.length === 0 && failed.length === 0) return 'lost';
+      break;
+    }
     try {
       await pager.page(notice);
       sent.push(pager);
@@ -81,13 +91,19 @@ async function deliverPage(context: CoreContext, page: Page): Promise<'sent' | '
   const delay = escalationDelayMs(incident.severity, context.paging?.escalationMinutes);
   // Escalation is scheduled even when nothing went out: the next person is the way through.
   const escalateAt = delay === null ? null : new Date(now.getTime() + delay);
-  await context.store.transaction(async (store) => {
-    await store.pageQueue.settle(page.id, {
-      status: sent.length ? 'sent' : 'failed',
-      ...(sent.length ? { sentAt: now } : {}),
-      escalateAt,
-      error: failed.length ? failed.map((f) => `${f.pager.name}: ${f.error}`).join('; ') : null,
-    });
+  const settled = await context.store.transaction(async (store) => {
+    const held = await store.pageQueue.settle(
+      page.id,
+      {
+        status: sent.length ? 'sent' : 'failed',
+        ...(sent.length ? { sentAt: now } : {}),
+        escalateAt,
+        error: failed.length ? failed.map((f) => `${f.pager.name}: ${f.error}`).join('; ') : null,
+      },
+      claim(),
+    );
+    // Claimed again by another worker meanwhile: the outcome is theirs to record.
+    if (!held) return false;
     if (sent.length) {
       await store.events.append({
         incidentId: incident.id,
@@ -111,7 +127,14 @@ async function deliverPage(context: CoreContext, page: Page): Promise<'sent' | '
     for (const pager of sent) {
       if (pager.resolve) await store.pageQueue.recordExternal({ incidentId: incident.id, role: page.role, pager: pager.name, dedupKey, at: now });
     }
+    return true;
   });
+  if (!settled) {
+    context.logger.warn({ pageId: page.id }, 'the page was claimed again after its lease ran out; its outcome is left to that claim');
+    return 'lost';
+  }
+  for (const pager of sent) context.telemetry?.pageSent(pager.name);
+  for (const { pager } of failed) context.telemetry?.pageFailed(pager.name);
   for (const failure of failed) {
     const next = escalateAt ? ' The bot will page the next person in the roster if nobody acknowledges.' : '';
     await tellChannel(
@@ -169,9 +192,11 @@ export interface PagingRound {
 export async function runDuePages(context: CoreContext, options: { incidentId?: number } = {}): Promise<PagingRound> {
   const round: PagingRound = { sent: 0, failed: 0, escalated: 0, resolved: 0 };
   for (let pass = 0; pass < 200; pass++) {
+    // Unique per claim, so two rounds of one process (the loop and a command) never pass for each other.
+    const worker = `${workerOf(context)}/${randomUUID()}`;
     const claimed = await context.store.pageQueue.claim({
       now: context.clock.now(),
-      worker: workerOf(context),
+      worker,
       leaseMs: CLAIM_LEASE_MS,
       limit: CLAIM_BATCH,
       ...(options.incidentId !== undefined ? { incidentId: options.incidentId } : {}),
@@ -180,16 +205,16 @@ export async function runDuePages(context: CoreContext, options: { incidentId?: 
     for (const { page, due } of claimed) {
       try {
         if (due === 'deliver') {
-          const outcome = await deliverPage(context, page);
+          const outcome = await deliverPage(context, page, worker);
           if (outcome === 'sent') round.sent++;
           if (outcome === 'failed') round.failed++;
-        } else if (await escalatePage(context, page)) {
+        } else if (await escalatePage(context, page, worker)) {
           round.escalated++;
         }
       } catch (error) {
         // A database hiccup: give the page back to be tried again a minute later.
         context.logger.error({ pageId: page.id, err: error instanceof Error ? error.message : String(error) }, 'page job failed; will retry');
-        await context.store.pageQueue.release(page.id, new Date(context.clock.now().getTime() + CLAIM_LEASE_MS)).catch(() => undefined);
+        await context.store.pageQueue.release(page.id, new Date(context.clock.now().getTime() + CLAIM_LEASE_MS), { worker, now: context.clock.now() }).catch(() => undefined);
       }
     }
   }

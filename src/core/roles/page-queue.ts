@@ -26,6 +26,15 @@ export interface PagePatch {
   error?: string | null;
 }
 
+/**
+ * The claim a worker holds on a page: the `worker` it claimed with (unique per claim, so two rounds
+ * in one process never pass for each other) and the time now on the clock the lease is measured by.
+ */
+export interface PageClaim {
+  worker: string;
+  now: Date;
+}
+
 /** A lasting alert opened at an external pager (PagerDuty), to resolve when the incident resolves. */
 export interface ExternalAlert {
   incidentId: number;
@@ -53,10 +62,16 @@ export interface PageQueue {
   get(pageId: number): Promise<Page | undefined>;
   /** Reads and locks the page for the rest of the transaction. */
   lock(pageId: number): Promise<Page | undefined>;
-  /** Records an outcome and releases the claim. */
-  settle(pageId: number, patch: PagePatch): Promise<void>;
-  /** Gives a claimed page back without an outcome (a failed attempt to retry later). */
-  release(pageId: number, retryAt: Date): Promise<void>;
+  /**
+   * Records an outcome and releases the claim. With `claim`, only while the page is still that
+   * claim's (nobody claimed it again after its lease ran out): false when it was not, and nothing
+   * changed. Without it (a person acknowledging), always.
+   */
+  settle(pageId: number, patch: PagePatch, claim?: PageClaim): Promise<boolean>;
+  /** Gives a claimed page back without an outcome (a failed attempt to retry later); with `claim`, only while it is still that claim's. */
+  release(pageId: number, retryAt: Date, claim?: PageClaim): Promise<boolean>;
+  /** Right before a send: true and the lease renewed for `leaseMs` when the claim still holds an unexpired lease; false: leave the page to the next claimer. */
+  hold(pageId: number, claim: PageClaim & { leaseMs: number }): Promise<boolean>;
   /** Nothing more escalates for this role of this incident (someone acknowledged, or it ended). */
   stopEscalation(incidentId: number, role: RoleId): Promise<void>;
   recordExternal(alert: ExternalAlert & { at: Date }): Promise<void>;

@@ -1,0 +1,130 @@
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { BoundMessage, MessageRef } from '../core/incident/incident.js';
+import type { CardKey, CardPublishing, ShownCard, ShownMessage } from '../core/ports/store.js';
+import type { Database } from './tables.js';
+
+/** `now + ms` on the database's clock (clock_timestamp: the real time even inside a transaction). */
+const until = (ms: number) => sql`clock_timestamp() + ${Math.max(1, Math.round(ms))}::int * interval '1 millisecond'`;
+
+/**
+ * The publish lease of each incident (`publish_leases`) and what each bound message shows
+ * (`incident_messages.shown_*`). Every method is one or two statements outside any transaction:
+ * the caller talks to the chat platform between them.
+ */
+export class KyselyCardPublishing implements CardPublishing {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /**
+   * Runs one lease statement without waiting for its WAL flush: leases and shown versions are
+   * coordination state, and a crash that loses the last of them only costs a re-render or a lease
+   * that runs out. Every other session sees the change at once either way.
+   */
+  private async quick<R>(statement: RawBuilder<R>): Promise<R[]> {
+    return this.db.transaction().execute(async (trx) => {
+      await sql`SET LOCAL synchronous_commit = off`.execute(trx);
+      return (await statement.execute(trx)).rows;
+    });
+  }
+
+  async acquire(incidentId: number, holder: string, leaseMs: number): Promise<number | undefined> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const taken = await this.quick(sql<{ version: string | number }>`
+        INSERT INTO publish_leases AS l (incident_id, holder, lease_until, dirty)
+        VALUES (${incidentId}, ${holder}, ${until(leaseMs)}, false)
+        ON CONFLICT (incident_id) DO UPDATE
+           SET holder = excluded.holder, lease_until = excluded.lease_until, dirty = false
+         WHERE l.holder IS NULL OR l.lease_until IS NULL OR l.lease_until <= clock_timestamp()
+        RETURNING (SELECT card_version FROM incidents WHERE id = ${incidentId}) AS version`);
+      if (taken.length > 0) return Number(taken[0]!.version);
+      // Held: ask the holder for another round. If it let go in between, try to take it again.
+      const marked = await this.quick(sql<{ incident_id: number }>`
+        UPDATE publish_leases SET dirty = true
+         WHERE incident_id = ${incidentId} AND holder IS NOT NULL AND lease_until > clock_timestamp()
+        RETURNING incident_id`);
+      if (marked.length > 0) return undefined;
+    }
+    return undefined;
+  }
+
+  async beginRound(incidentId: number, holder: string, leaseMs: number): Promise<number | undefined> {
+    const result = await this.quick(sql<{ version: string | number }>`
+      UPDATE publish_leases SET dirty = false, lease_until = ${until(leaseMs)}
+       WHERE incident_id = ${incidentId} AND holder = ${holder} AND lease_until > clock_timestamp()
+      RETURNING (SELECT card_version FROM incidents WHERE id = ${incidentId}) AS version`);
+    const row = result[0];
+    return row ? Number(row.version) : undefined;
+  }
+
+  async hold(incidentId: number, holder: string, leaseMs: number): Promise<boolean> {
+    const result = await this.quick(sql`
+      UPDATE publish_leases SET lease_until = ${until(leaseMs)}
+       WHERE incident_id = ${incidentId} AND holder = ${holder} AND lease_until > clock_timestamp()
+      RETURNING incident_id`);
+    return result.length > 0;
+  }
+
+  async release(incidentId: number, holder: string, version: number, shown: readonly ShownCard[] = []): Promise<boolean> {
+    // The messages' new versions are written whether or not the lease is let go (they were sent).
+    const record = shown.length
+      ? sql`WITH shown AS (
+          UPDATE incident_messages AS m SET shown_version = v.version, shown_digest = v.digest
+            FROM (VALUES ${sql.join(shown.map((s) => sql`(${s.key.purpose}::text, ${s.key.part}::int, ${s.version}::bigint, ${s.digest}::text)`))}) AS v (purpose, part, version, digest)
+           WHERE m.incident_id = ${incidentId} AND m.purpose = v.purpose AND m.part = v.part
+             AND (m.shown_version IS NULL OR m.shown_version <= v.version)
+        )`
+      : sql``;
+    const result = await this.quick(sql`
+      ${record}
+      UPDATE publish_leases SET holder = NULL, lease_until = NULL, dirty = false
+       WHERE incident_id = ${incidentId} AND holder = ${holder} AND NOT dirty
+         AND (SELECT card_version FROM incidents WHERE id = ${incidentId}) = ${version}
+      RETURNING incident_id`);
+    return result.length > 0;
+  }
+
+  async abandon(incidentId: number, holder: string): Promise<void> {
+    await this.quick(sql`UPDATE publish_leases SET holder = NULL, lease_until = NULL WHERE incident_id = ${incidentId} AND holder = ${holder}`);
+  }
+
+  async messages(incidentId: number): Promise<ShownMessage[]> {
+    const rows = await this.db.selectFrom('incident_messages').selectAll().where('incident_id', '=', incidentId).orderBy('purpose').orderBy('part').execute();
+    return rows.map((r) => ({
+      incidentId: r.incident_id,
+      purpose: r.purpose as BoundMessage['purpose'],
+      part: r.part,
+      channelId: r.channel_id,
+      ref: r.ref as MessageRef,
+      shownVersion: r.shown_version === null ? null : Number(r.shown_version),
+      shownDigest: r.shown_digest,
+    }));
+  }
+
+  async markShown(key: CardKey, version: number, digest: string): Promise<void> {
+    await this.db
+      .updateTable('incident_messages')
+      .set({ shown_version: String(version), shown_digest: digest })
+      .where('incident_id', '=', key.incidentId)
+      .where('purpose', '=', key.purpose)
+      .where('part', '=', key.part)
+      .execute();
+  }
+
+  async attemptPost(key: CardKey, at: Date): Promise<number> {
+    const row = await this.db
+      .insertInto('card_post_attempts')
+      .values({ incident_id: key.incidentId, purpose: key.purpose, part: key.part, attempts: 1, attempted_at: at })
+      .onConflict((c) => c.columns(['incident_id', 'purpose', 'part']).doUpdateSet({ attempts: sql`card_post_attempts.attempts + 1`, attempted_at: at }))
+      .returning('attempts')
+      .executeTakeFirstOrThrow();
+    return Number(row.attempts);
+  }
+
+  async posted(key: CardKey): Promise<void> {
+    await this.db.deleteFrom('card_post_attempts').where('incident_id', '=', key.incidentId).where('purpose', '=', key.purpose).where('part', '=', key.part).execute();
+  }
+
+  async stranded(): Promise<number[]> {
+    const rows = await this.db.selectFrom('publish_leases').select('incident_id').where('holder', 'is not', null).where('lease_until', '<=', sql<Date>`clock_timestamp()`).execute();
+    return rows.map((r) => r.incident_id);
+  }
+}
