@@ -31,15 +31,15 @@ async function startBot(): Promise<number> {
   const schema = `bench_slack_${Date.now().toString(36)}`;
   if (url) await adminQuery(url, `CREATE SCHEMA ${schema}`);
   const database = await openDatabase(url ? { url, schema } : {});
-  if (url) {
-    cleanup = async () => {
-      await database.close();
-      await adminQuery(url, `DROP SCHEMA ${schema} CASCADE`);
-    };
-  }
   const config = loadConfig({ SLACK_BOT_TOKEN: BENCH_TOKEN, SLACK_SIGNING_SECRET: BENCH_SECRET, SLACK_API_URL: FAKE_SLACK_URL });
   const logger = createLogger({ level: 'silent' });
   const app = await createApp(config, { logger, database });
+  // The app first (its inbox holds a session of its own), then the database and the scratch schema.
+  cleanup = async () => {
+    await app.close();
+    await database.close();
+    if (url) await adminQuery(url, `DROP SCHEMA ${schema} CASCADE`);
+  };
   const parallelWork = process.env.BENCH_SLACK_PARALLEL ? Number(process.env.BENCH_SLACK_PARALLEL) : undefined;
   await startSlack(app, { botToken: BENCH_TOKEN!, signingSecret: BENCH_SECRET!, apiUrl: FAKE_SLACK_URL!, ...(parallelWork ? { parallelWork } : {}) }, logger);
   const port = await app.http.listen(0, '127.0.0.1');

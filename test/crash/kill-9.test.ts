@@ -103,26 +103,29 @@ describe(`kill -9 at random points during declares and ticks (${CYCLES} cycles, 
    * on Postgres also: the inbox empty, no page pending, every incident with its header.
    */
   async function settle(bot: RunningBot): Promise<void> {
-    const done = async () => {
-      if (!databaseUrl) return true;
-      const [row] = await admin<{ n: string }>(
+    const outstanding = async () => {
+      if (!databaseUrl) return {};
+      const [row] = await admin<Record<string, string>>(
         databaseUrl,
-        `SELECT (SELECT count(*) FROM inbox) + (SELECT count(*) FROM pages WHERE status = 'pending')
-              + (SELECT count(*) FROM incidents i WHERE NOT EXISTS (SELECT 1 FROM incident_messages m WHERE m.incident_id = i.id AND m.purpose = 'header'))
-              + (SELECT count(*) FROM publish_leases WHERE holder IS NOT NULL) AS n`,
+        `SELECT (SELECT count(*) FROM inbox) AS inbox, (SELECT count(*) FROM pages WHERE status = 'pending') AS pending_pages,
+                (SELECT count(*) FROM incidents i WHERE NOT EXISTS (SELECT 1 FROM incident_messages m WHERE m.incident_id = i.id AND m.purpose = 'header')) AS without_header,
+                (SELECT count(*) FROM publish_leases WHERE holder IS NOT NULL) AS held_leases`,
       );
-      return Number(row!.n) === 0;
+      return Object.fromEntries(Object.entries(row!).filter(([, n]) => Number(n) > 0));
     };
+    let left: object = {};
     for (let i = 0; i < 400; i++) {
       const ready = await fetch(`${bot.base}/readyz`).then((r) => r.status === 200).catch(() => false);
       const last = fake.calls.at(-1)?.at ?? 0;
       // The embedded database cannot be read while the bot runs: wait out the leases a killed process
       // left (cards 20 s, pages 60 s) and the retries that follow them.
       const quietFor = databaseUrl ? 3000 : 75_000;
-      if (ready && performance.now() - last > quietFor && (await done())) return;
+      left = await outstanding();
+      if (ready && performance.now() - last > quietFor && Object.keys(left).length === 0) return;
       await sleep(500);
     }
-    throw new Error('the bot did not settle');
+    const recent = fake.calls.slice(-5).map((c) => `${c.method} ${c.outcome}`);
+    throw new Error(`the bot did not settle: ${JSON.stringify({ left, recent })}`);
   }
 
   /** Reads what the bot stored, once it is stopped (the embedded database is one process's alone). */
@@ -178,8 +181,11 @@ describe(`kill -9 at random points during declares and ticks (${CYCLES} cycles, 
     }
     // A last start finishes what the last kill left; once Slack hears nothing more from it, it is stopped as an operator would.
     const bot = await startBot(env);
-    await settle(bot);
-    await bot.stop();
+    try {
+      await settle(bot);
+    } finally {
+      await bot.stop();
+    }
     const rows = await reader();
 
     const declares = sent.filter((s) => s.kind === 'declare');

@@ -24,7 +24,11 @@ export async function startBot(env: Record<string, string>, options: { startTime
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the bot did not start:\n${output}`)), options.startTimeoutMs ?? 60_000);
+    const timer = setTimeout(() => {
+      // Never leave a bot running behind a failed start.
+      child.kill('SIGKILL');
+      reject(new Error(`the bot did not start:\n${output}`));
+    }, options.startTimeoutMs ?? 60_000);
     const look = () => {
       const match = /"port":(\d+)[^\n]*"msg":"HTTP listening"/.exec(output);
       if (match) {

@@ -105,7 +105,14 @@ export async function retryUnfinishedSideEffects(context: CoreContext, healing: 
   const round: RetryRound = { finished: 0, unfinished: 0, requeuedPages: 0 };
   const now = context.clock.now();
   const stranded = new Set(await context.store.cardPublishing.stranded());
-  for (const incident of await context.store.incidents.list({ open: true, limit: 500 })) {
+  const incidents = await context.store.incidents.list({ open: true, limit: 500 });
+  // A stranded publish lease is finished even for an incident older than the newest 500 open ones.
+  for (const id of stranded) {
+    if (incidents.some((i) => i.id === id)) continue;
+    const incident = await context.store.incidents.get(id);
+    if (incident) incidents.push(incident);
+  }
+  for (const incident of incidents) {
     if (!context.platforms.has(incident.platform) || !isOpen(incident.state)) continue;
     // An alert waiting for triage has no channel on purpose: it gets one when someone declares it.
     if (!incident.channelId && (await context.store.alerts.forIncident(incident.id))?.triage === 'pending') continue;
