@@ -205,6 +205,11 @@ export function destinations(config: Config, kind: 'triage' | 'digest'): { platf
 }
 
 /** The configuration of this process, for entry points (the bot, the CLIs). */
+/** The Node flags given through NODE_OPTIONS (memory-flags.ts leaves alone what the operator set). */
+export function nodeOptions(): string {
+  return process.env.NODE_OPTIONS ?? '';
+}
+
 export function configFromEnvironment(): Config {
   return loadConfig(process.env);
 }
