@@ -5,6 +5,7 @@ import { chatEdges, destinations, type Config } from './config.js';
 import type { CoreContext } from './core/context.js';
 import { loadPlaybooks } from './core/playbook/load-playbooks.js';
 import { loadScenarios } from './core/exercise/scenario-catalog.js';
+import { loadTaxonomyBeside } from './core/taxonomy/taxonomy.js';
 import type { ChatPlatform, Destination } from './core/ports/chat-platform.js';
 import { resumeUnfinishedIncidents } from './core/incident/resume-incidents.js';
 import { systemClock, type Clock } from './core/time/time-input.js';
@@ -79,6 +80,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
   const { logger } = options;
   const playbooks = await loadPlaybooks(playbooksDirectory(config));
   const scenarios = await loadScenarios(scenariosFile(config), playbooks.all());
+  const taxonomy = loadTaxonomyBeside(playbooksDirectory(config));
   const database = options.database ?? (await openConfiguredDatabase(config, logger));
   const applied = await migrate(database.db, migrationsDirectory());
   if (applied.length) logger.info({ applied }, 'migrations applied');
@@ -90,6 +92,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     store: new KyselyStore(database.db, clock),
     playbooks,
     scenarios,
+    taxonomy,
     clock,
     timeZone: config.BOT_TIMEZONE,
     platforms,

@@ -36,7 +36,7 @@ describe('a console session from declaration to close', () => {
     expect(declared).toContain('[DM to @sam] bot:');
     expect(declared).toContain('You are paged as Security Analyst for INC-1 (SEV1)');
     expect(declared).toContain('[DM to @mia] bot:');
-    expect(declared).toMatch(/Prompt injection.*\(matched ".*obeys instructions"/);
+    expect(declared).toMatch(/Playbook: Prompt injection.*, matched on .*"obeys instructions"/);
     expect(declared).toContain('* moved to #inc-20261125-support-bot-obeys-instructions');
     expect(session.channel).toBe('inc-20261125-support-bot-obeys-instructions');
 

@@ -113,7 +113,7 @@ describe('hostile text through commands, forms and alerts', () => {
       expect(incidentId).toBeDefined();
       const incident = (await store.incidents.get(incidentId!))!;
       expect(incident.title).toBe(title);
-      if (description !== undefined) expect(incident.description).toBe(description);
+      if (description !== undefined) expect(incident.summary).toBe(description);
       expect((await store.events.latest('incident_declared', incidentId))?.payload.title).toBe(title);
       stored++;
     };
@@ -125,7 +125,7 @@ describe('hostile text through commands, forms and alerts', () => {
         if (!isParseError(expected) && expected.kind === 'declare') await check(typed.incidentId, expected.title);
 
         // The declare form: what was typed into its inputs, decoded as every edge decodes it.
-        const click = decodeCardClick(CARD_ACTION.declare, '', { title: `Form ${title}`, severity: 'sev4', description });
+        const click = decodeCardClick(CARD_ACTION.declare, '', { title: `Form ${title}`, severity: 'sev4', summary: description });
         expect(click).toMatchObject({ action: 'declare' });
         const formed = await handleCardClick(core.context, general, click as Exclude<typeof click, 'needs-input' | undefined>);
         expect(formed.text).not.toMatch(INTERNAL);
@@ -133,7 +133,7 @@ describe('hostile text through commands, forms and alerts', () => {
         await check(formed.incidentId, clip(cleanText(`Form ${title}`.trim()), 150), typedDescription ? cleanText(typedDescription) : '');
 
         // Slack's declare modal calls declareIncident directly.
-        const modal = await declareIncident(core.context, general, { title: `Modal ${title}`, description, severity: 'sev4', playbookId: null });
+        const modal = await declareIncident(core.context, general, { title: `Modal ${title}`, summary: description, severity: 'sev4', playbookId: null });
         await check(modal.incident.id, cleanText(`Modal ${title}`), cleanText(description));
       }),
       { numRuns: 90 },
@@ -165,7 +165,7 @@ describe('hostile text through commands, forms and alerts', () => {
           expect(results[index]!.outcome).toBe('opened');
           const incident = (await store.incidents.get(results[index]!.incident_id))!;
           expect(incident.title).toBe(clip(cleanText(`Summary ${alert.summary}`), 150));
-          expect(incident.description).toBe(cleanText(alert.description));
+          expect(incident.summary).toBe(cleanText(alert.description));
           const labels = cleanStrings(body.alerts[index]!.labels);
           expect((await store.alerts.forIncident(incident.id))?.labels).toEqual(labels);
           expect((await store.events.latest('alert_received', incident.id))?.payload.labels).toEqual(labels);
@@ -178,7 +178,7 @@ describe('hostile text through commands, forms and alerts', () => {
         if (answered.status === 200) {
           const incident = (await store.incidents.get((answered.body.alerts as { incident_id: number }[])[0]!.incident_id))!;
           expect(incident.title).toBe(cleanText(generic.title).trim());
-          expect(incident.description).toBe(cleanText(description));
+          expect(incident.summary).toBe(cleanText(description));
           stored++;
         } else {
           expect(answered.body.error).toBe('invalid alert body');

@@ -10,7 +10,8 @@ describe('declaring', () => {
   it('leaves an unmatched incident without a playbook, says so, and lets the user pick one', async () => {
     const { reply, incident, run } = await declare('sev3 Office coffee machine is broken');
     expect(incident.playbookId).toBeNull();
-    expect(reply.text).toMatch(/No playbook matched .*Pick one with `\/incident playbook <id>`/);
+    expect(reply.text).toMatch(/No playbook: this does not read as an AI-system incident .*"coffee machine".*If it is one, pick it below or with `\/incident playbook <id>`/);
+    expect(reply.card?.actions).toHaveLength(harness.core.context.playbooks.ids.length);
     expect(await harness.core.context.store.steps.list(incident.id)).toEqual([]);
     expect((await run('tick 1')).text).toMatch(/no checklist; pick a playbook/);
 

@@ -27,6 +27,30 @@ describe('parseCommand: declare', () => {
     expect(parse('declare model-drift Recall fell')).toMatchObject({ playbookId: 'model-drift', title: 'Recall fell' });
   });
 
+  it('keeps the first sentence of a long text as the title and the rest as the summary', () => {
+    const summary = 'It is showing names, order numbers and addresses from tickets of other accounts since the 10:40 deploy of the retrieval change; two customers have written in.';
+    expect(parse(`declare sev1 The support assistant started quoting other customers' tickets. ${summary} private=yes`)).toEqual({
+      kind: 'declare',
+      severity: 'sev1',
+      title: "The support assistant started quoting other customers' tickets",
+      summary,
+      private: true,
+    });
+    // A short text stays whole, sentences and all; "e.g." and "v2.1" do not end a sentence.
+    expect(parse('declare Drift on churn model. PSI 0.4.')).toEqual({ kind: 'declare', title: 'Drift on churn model. PSI 0.4.' });
+    const long = parse(`declare After the v2.1 retrain, e.g. on the EU cohort, recall on the fraud model slid by about nine points week over week and nobody noticed it for a while. ${'Details follow. '.repeat(3)}`);
+    expect(long).toMatchObject({ title: 'After the v2.1 retrain, e.g. on the EU cohort, recall on the fraud model slid by about nine points week over week and nobody noticed it for a while' });
+  });
+
+  it('cuts a first sentence longer than a title at a word, and keeps the whole text as the summary', () => {
+    const text = `${'recall on the fraud model slid '.repeat(6)}since the retrain and the team kept going`;
+    const declared = parse(`declare ${text}`);
+    if (isParseError(declared) || declared.kind !== 'declare') throw new Error('expected a declare');
+    expect(declared.title.length).toBeLessThanOrEqual(150);
+    expect(declared.title).toMatch(/^recall on the fraud model slid .* [a-z]+…$/);
+    expect(declared.summary).toBe(text);
+  });
+
   it('reads started= and detected= as absolute or relative times, and private=', () => {
     const parsed = parse('declare sev2 Leak of chat logs started=2026-11-25T08:00+01:00 detected=-20m private=yes');
     expect(parsed).toMatchObject({
@@ -48,7 +72,8 @@ describe('parseCommand: declare', () => {
     ['declare sev1 Title private=maybe', /private= takes yes or no/],
     ['declare sev1 Title private=', /private= takes yes or no/],
     ['declare sev1 Title started=', /started=.*not a time/],
-    [`declare ${'x'.repeat(151)}`, /150/],
+    [`declare ${'x'.repeat(3100)}`, /150 as the title and 2900 more as the summary/],
+    [`declare Recall fell. ${'more detail '.repeat(250)}`, /2900/],
   ])('refuses %s with a reason and the usage line', (text, reason) => {
     const refused = error(text);
     expect(refused.error).toMatch(reason);

@@ -133,7 +133,7 @@ describe('communication templates', () => {
     const incident = {
       id: 7,
       title: 'Support bot shows other users\' invoices',
-      description: '',
+      summary: '',
       severity: 'sev1',
       state: 'triaged',
       detectedAt: new Date('2026-11-25T10:00:00Z'),

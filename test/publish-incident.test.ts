@@ -26,7 +26,7 @@ describe('publishing an incident', () => {
     const incident = await harness.core.context.store.transaction(async (store) => {
       const created = await store.incidents.create({
         title: 'Recall fell on the fraud model',
-        description: '',
+        summary: '',
         severity: 'sev2',
         playbookId: playbook.id,
         playbookReason: 'named',

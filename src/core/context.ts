@@ -4,6 +4,7 @@ import type { ChatPlatform } from './ports/chat-platform.js';
 import type { Store } from './ports/store.js';
 import type { Telemetry } from './ports/telemetry.js';
 import type { PagingSettings } from './roles/escalation-policy.js';
+import type { TaxonomyCatalog } from './taxonomy/taxonomy.js';
 import type { TriageSettings } from './signals/triage-settings.js';
 import type { Clock } from './time/time-input.js';
 
@@ -28,6 +29,8 @@ export interface CoreContext {
   triage?: TriageSettings;
   /** Tabletop exercise scenarios (MITRE ATLAS case studies); unset: `exercise` commands say none are loaded. */
   scenarios?: ScenarioCatalog;
+  /** ATLAS and OWASP LLM tag ids with names and cue words (taxonomy/taxonomy.ts); unset: the shipped `playbooks/taxonomy/taxonomy.yaml`. */
+  taxonomy?: TaxonomyCatalog;
   /** `ADMIN_USERS`: people who may close, reopen, re-rate or re-scope any incident (incident/permissions.ts). */
   admins?: readonly AdminUser[];
   /** Counts commands, pages, scheduled runs and chat API calls for operators (`GET /metrics`); unset: nothing is counted. */

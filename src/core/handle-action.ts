@@ -2,6 +2,9 @@ import { CARD_ACTION } from './cards/actions.js';
 import { AUTO_PLAYBOOK, NO_PLAYBOOK } from './cards/forms.js';
 import { declareIncident, declaredReply } from './incident/declare-incident.js';
 import { completeStep } from './checklist/complete-step.js';
+import { flagClock } from './clocks/flag-clock.js';
+import { submitLateReasons } from './clocks/notify-clock.js';
+import { parseClockKind } from './clocks/deadline.js';
 import { parseStepValue } from './checklist/checklist-card.js';
 import type { Actor, CoreContext } from './context.js';
 import { isRoleId, isSeverity } from './domain.js';
@@ -9,6 +12,7 @@ import { AppError } from './errors.js';
 import { errorReply, failureOutcome } from './handle-command.js';
 import { changeSeverity } from './incident/change-severity.js';
 import { changeState } from './incident/change-state.js';
+import { changePlaybook } from './playbook/change-playbook.js';
 import type { TimedState } from './incident/transitions.js';
 import type { CommandOutcome } from './ports/telemetry.js';
 import type { Reply } from './reply.js';
@@ -31,8 +35,14 @@ export type CardClick =
   /** The triage card's buttons (`triage:declare`, `triage:dismiss`); value `<incidentId>`. */
   | { action: 'triage-declare'; value: string }
   /** The declare form (cards/forms.ts). */
-  | { action: 'declare'; title: string; playbook?: string; severity?: string; description?: string }
-  | { action: 'triage-dismiss'; value: string; reason?: string };
+  | { action: 'declare'; title: string; playbook?: string; severity?: string; summary?: string }
+  | { action: 'triage-dismiss'; value: string; reason?: string }
+  /** The declare reply's switch buttons; value `<incidentId>:<playbookId>|none`. */
+  | { action: 'playbook'; value: string }
+  /** A checklist step's flag button; value `<incidentId>:<gdpr-breach|ai-act-serious>`. */
+  | { action: 'flag'; value: string }
+  /** The reasons-for-the-delay form; value `<incidentId>:<gdpr|ai-act>`. */
+  | { action: 'late-reasons'; value: string; reasons: string };
 
 const TIMED_STATES: readonly string[] = ['triaged', 'contained', 'resolved', 'closed'];
 
@@ -76,9 +86,20 @@ async function runClick(context: CoreContext, actor: Actor, click: CardClick): P
         title: clip(click.title, 150),
         ...(playbookId !== undefined ? { playbookId } : {}),
         ...(click.severity && isSeverity(click.severity) ? { severity: click.severity } : {}),
-        ...(click.description ? { description: click.description } : {}),
+        ...(click.summary ? { summary: click.summary } : {}),
       });
       return declaredReply(context, result);
+    }
+    case 'playbook': {
+      const { incidentId, rest } = parseIncidentValue(click.value);
+      return changePlaybook(context, actor, incidentId, rest === NO_PLAYBOOK ? null : rest);
+    }
+    case 'flag':
+    case 'late-reasons': {
+      const { incidentId, rest } = parseIncidentValue(click.value);
+      const kind = parseClockKind(rest);
+      if (!kind) throw new AppError('bad_command', `this button's value "${click.value}" is not one the bot made`);
+      return click.action === 'flag' ? flagClock(context, actor, incidentId, kind) : submitLateReasons(context, actor, incidentId, kind, click.reasons);
     }
     case 'triage-declare':
     case 'triage-dismiss': {
@@ -98,6 +119,9 @@ export function decodeCardClick(actionId: string, value: string, inputs: Record<
   const text = (key: string) => (typeof inputs[key] === 'string' ? (inputs[key] as string).trim() : '');
   const incidentId = Number(/^(\d+)/.exec(value)?.[1] ?? NaN);
   if (actionId === CARD_ACTION.state || actionId.startsWith(`${CARD_ACTION.state}:`)) return { action: 'state', value };
+  if (actionId === CARD_ACTION.playbook || actionId.startsWith(`${CARD_ACTION.playbook}:`)) return { action: 'playbook', value };
+  // One flag button per clock on a card (`clock:flag:<kind>`), so Slack's action ids stay unique.
+  if (actionId === CARD_ACTION.flag || actionId.startsWith(`${CARD_ACTION.flag}:`)) return { action: 'flag', value };
   switch (actionId) {
     case CARD_ACTION.step:
       return { action: 'step', value, done: inputs.done === true || inputs.done === 'true' };
@@ -110,10 +134,12 @@ export function decodeCardClick(actionId: string, value: string, inputs: Record<
         title: text('title'),
         ...(text('playbook') ? { playbook: text('playbook') } : {}),
         ...(text('severity') ? { severity: text('severity') } : {}),
-        ...(text('description') ? { description: text('description') } : {}),
+        ...(text('summary') ? { summary: text('summary') } : {}),
       };
     case CARD_ACTION.triageDeclare:
       return { action: 'triage-declare', value };
+    case CARD_ACTION.lateReasons:
+      return text('reasons') ? { action: 'late-reasons', value, reasons: text('reasons') } : 'needs-input';
     case CARD_ACTION.triageDismiss:
       // The form was submitted when its field is there, even empty: the reason is optional.
       if (!('reason' in inputs)) return 'needs-input';

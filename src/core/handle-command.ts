@@ -1,4 +1,7 @@
 import { completeStep } from './checklist/complete-step.js';
+import { flagClock } from './clocks/flag-clock.js';
+import { notifyClock } from './clocks/notify-clock.js';
+import { unflagClock } from './clocks/unflag-clock.js';
 import { showStep } from './checklist/show-step.js';
 import { helpText, isParseError, parseCommand, usageLine, findCommand } from './commands/parse-command.js';
 import type { Command } from './commands/types.js';
@@ -12,12 +15,16 @@ import { incidentCards, platformFor } from './incident/publish-incident.js';
 import { listIncidents } from './incident/list-incidents.js';
 import { addNote, recordDecision } from './incident/record-note.js';
 import { showTimeline } from './incident/timeline.js';
+import { showSimilarCases } from './similar/show-similar.js';
+import { changeTag } from './taxonomy/tag-incident.js';
 import { runExerciseCommand } from './exercise/run-exercise-command.js';
 import { showMetrics } from './metrics/show-metrics.js';
 import { changePlaybook } from './playbook/change-playbook.js';
 import type { CommandOutcome } from './ports/telemetry.js';
 import { privateReply, type Reply } from './reply.js';
 import { addActionItem, completeActionItem, listActionItems } from './review/action-items.js';
+import { exportReview } from './review/export-review.js';
+import { postReview } from './review/post-review.js';
 import { assignRole, pageRole } from './roles/assign-role.js';
 import { acknowledgeCommand } from './roles/acknowledge-page.js';
 import { setRoster, showRoster } from './roles/roster.js';
@@ -65,6 +72,11 @@ async function runIncidentCommand(context: CoreContext, actor: Actor, command: I
       return recordDecision(context, actor, incidentId, command.text, command.because);
     case 'timeline':
       return showTimeline(context, incidentId, platform);
+    case 'tag':
+    case 'untag':
+      return changeTag(context, actor, incidentId, command.tag, command.kind === 'tag');
+    case 'similar':
+      return showSimilarCases(context, actor, incident);
     case 'tick':
       return completeStep(context, actor, incidentId, command.step, command.done);
     case 'step':
@@ -77,6 +89,20 @@ async function runIncidentCommand(context: CoreContext, actor: Actor, command: I
       return completeActionItem(context, actor, incidentId, command.number);
     case 'actions':
       return listActionItems(context, actor, incidentId, command.filter, platform);
+    case 'review':
+      return postReview(context, actor, incident, platform);
+    case 'review-export':
+      return exportReview(context, actor, incident);
+    case 'flag':
+      return flagClock(context, actor, incidentId, command.flag, { ...(command.variant ? { variant: command.variant } : {}), ...(command.aware ? { aware: resolveTime(command.aware, now) } : {}) });
+    case 'unflag':
+      return unflagClock(context, actor, incidentId, command.flag, command.reason);
+    case 'notified':
+      return notifyClock(context, actor, incidentId, command.flag, {
+        ...(command.at ? { at: resolveTime(command.at, now) } : {}),
+        ...(command.ref ? { ref: command.ref } : {}),
+        ...(command.because ? { because: command.because } : {}),
+      });
   }
 }
 

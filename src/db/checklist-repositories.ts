@@ -153,7 +153,8 @@ export class KyselyPageRepository implements PageRepository {
 export class KyselyActionItemRepository implements ActionItemRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async add(item: Omit<ActionItem, 'number' | 'doneAt' | 'doneBy'>): Promise<ActionItem> {
+  async add(item: Omit<ActionItem, 'number' | 'doneAt' | 'doneBy' | 'source'> & { source?: ActionItem['source'] }): Promise<ActionItem> {
+    const source = item.source ?? 'incident';
     const next = await this.db
       .selectFrom('action_items')
       .select(sql<number>`coalesce(max(number), 0) + 1`.as('number'))
@@ -162,15 +163,15 @@ export class KyselyActionItemRepository implements ActionItemRepository {
     const number = Number(next.number);
     await this.db
       .insertInto('action_items')
-      .values({ incident_id: item.incidentId, number, text: item.text, owner: item.owner, due_on: item.due, created_at: item.createdAt, created_by: item.createdBy, done_at: null, done_by: null })
+      .values({ incident_id: item.incidentId, number, text: item.text, owner: item.owner, due_on: item.due, created_at: item.createdAt, created_by: item.createdBy, done_at: null, done_by: null, source })
       .execute();
-    return { ...item, number, doneAt: null, doneBy: null };
+    return { ...item, number, doneAt: null, doneBy: null, source };
   }
 
   async forIncident(incidentId: number): Promise<ActionItem[]> {
     const rows = await this.db
       .selectFrom('action_items')
-      .select(['incident_id', 'number', 'text', 'owner', sql<string>`due_on::text`.as('due'), 'created_at', 'created_by', 'done_at', 'done_by'])
+      .select(['incident_id', 'number', 'text', 'owner', sql<string>`due_on::text`.as('due'), 'created_at', 'created_by', 'done_at', 'done_by', 'source'])
       .where('incident_id', '=', incidentId)
       .orderBy('number')
       .execute();
@@ -184,6 +185,7 @@ export class KyselyActionItemRepository implements ActionItemRepository {
       createdBy: r.created_by,
       doneAt: r.done_at,
       doneBy: r.done_by,
+      source: r.source as ActionItem['source'],
     }));
   }
 

@@ -23,23 +23,33 @@ export class KyselyEventRepository implements EventRepository {
     private readonly recordedAt: () => Date,
   ) {}
 
-  async append(event: NewEvent): Promise<boolean> {
+  private row(event: NewEvent, recordedAt: Date) {
     const valid = validateEvent(event.kind, event.payload);
+    return {
+      incident_id: event.incidentId,
+      kind: valid.kind,
+      payload: JSON.stringify(valid.payload),
+      actor: event.actor,
+      occurred_at: event.occurredAt,
+      recorded_at: recordedAt,
+      idempotency_key: event.idempotencyKey ?? requestEventKey(event) ?? null,
+    };
+  }
+
+  async append(event: NewEvent): Promise<boolean> {
+    return (await this.appendAll([event])) === 1;
+  }
+
+  async appendAll(events: readonly NewEvent[]): Promise<number> {
+    if (events.length === 0) return 0;
+    const recordedAt = this.recordedAt();
     const inserted = await this.db
       .insertInto('events')
-      .values({
-        incident_id: event.incidentId,
-        kind: valid.kind,
-        payload: JSON.stringify(valid.payload),
-        actor: event.actor,
-        occurred_at: event.occurredAt,
-        recorded_at: this.recordedAt(),
-        idempotency_key: event.idempotencyKey ?? requestEventKey(event) ?? null,
-      })
+      .values(events.map((event) => this.row(event, recordedAt)))
       .onConflict((conflict) => conflict.column('idempotency_key').doNothing())
       .returning('id')
-      .executeTakeFirst();
-    return inserted !== undefined;
+      .execute();
+    return inserted.length;
   }
 
   async forIncident(incidentId: number): Promise<StoredEvent[]> {

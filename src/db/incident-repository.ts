@@ -8,7 +8,7 @@ export function toIncident(row: Selectable<IncidentsTable>): Incident {
   return {
     id: row.id,
     title: row.title,
-    description: row.description,
+    summary: row.description,
     severity: row.severity as Severity,
     state: row.state as IncidentState,
     playbookId: row.playbook_id,
@@ -35,7 +35,8 @@ export function toIncident(row: Selectable<IncidentsTable>): Incident {
 
 const COLUMNS: Record<keyof IncidentPatch, keyof IncidentsTable> = {
   title: 'title',
-  description: 'description',
+  // The column keeps its first name, so a replica of the previous release still reads it during a rolling deploy.
+  summary: 'description',
   severity: 'severity',
   state: 'state',
   playbookId: 'playbook_id',
@@ -65,7 +66,7 @@ export class KyselyIncidentRepository implements IncidentRepository {
       .insertInto('incidents')
       .values({
         title: incident.title,
-        description: incident.description,
+        description: incident.summary,
         severity: incident.severity,
         playbook_id: incident.playbookId,
         playbook_reason: incident.playbookReason,

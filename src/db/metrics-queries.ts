@@ -128,7 +128,8 @@ export class KyselyMetricsSource implements MetricsSource {
       SELECT count(*)::int AS due,
              count(*) FILTER (WHERE done_at IS NOT NULL AND (done_at AT TIME ZONE ${timeZone})::date <= due_on)::int AS on_time
       FROM action_items
-      WHERE due_on >= ${localDateString(period.from, timeZone)}::date AND due_on < ${localDateString(period.to, timeZone)}::date`.execute(this.db);
+      WHERE source = 'incident'
+        AND due_on >= ${localDateString(period.from, timeZone)}::date AND due_on < ${localDateString(period.to, timeZone)}::date`.execute(this.db);
     const row = result.rows[0];
     return { actionItemsDue: Number(row?.due ?? 0), actionItemsOnTime: Number(row?.on_time ?? 0) };
   }
@@ -215,7 +216,7 @@ export class KyselyMetricsSource implements MetricsSource {
     const rows = await this.db
       .selectFrom('action_items as a')
       .innerJoin('incidents as i', 'i.id', 'a.incident_id')
-      .select(['a.incident_id', 'i.platform', 'i.channel_id', 'a.number', 'a.text', 'a.owner', sql<string>`a.due_on::text`.as('due')])
+      .select(['a.incident_id', 'i.platform', 'i.channel_id', 'i.private', 'a.number', 'a.text', 'a.owner', 'a.source', sql<string>`a.due_on::text`.as('due')])
       .where('a.done_at', 'is', null)
       .where(sql<boolean>`a.due_on < ${today}::date`)
       .orderBy('a.owner')
@@ -231,6 +232,16 @@ export class KyselyMetricsSource implements MetricsSource {
       text: r.text,
       owner: r.owner,
       due: r.due,
+      incidentPrivate: r.private,
+      source: r.source as OverdueActionItem['source'],
     }));
+  }
+
+  async incidentDurations(incidentId: number): Promise<Record<TimeMetricKey, number | null>> {
+    const keys = Object.keys(DURATIONS) as TimeMetricKey[];
+    const columns = keys.map((key) => sql`date_part('epoch', ${sql.ref(DURATIONS[key].end)} - ${sql.ref(DURATIONS[key].start)})`.as(key));
+    const row = await this.db.selectFrom('incidents').select(columns).where('id', '=', incidentId).executeTakeFirst();
+    const values = (row ?? {}) as Record<string, unknown>;
+    return Object.fromEntries(keys.map((key) => [key, num(values[key])])) as Record<TimeMetricKey, number | null>;
   }
 }

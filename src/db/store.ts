@@ -10,11 +10,14 @@ import {
 } from './checklist-repositories.js';
 import { KyselyAlertRepository } from './alert-repository.js';
 import { KyselyCardPublishing } from './card-publishing.js';
+import { KyselyClockRepository } from './clock-repository.js';
+import { KyselyActionItemReminderRepository } from './action-item-reminders.js';
 import { KyselyEventRepository } from './event-repository.js';
 import { KyselyExerciseRepository } from './exercise-repository.js';
 import { KyselyIncidentRepository } from './incident-repository.js';
 import { KyselyMetricsSource } from './metrics-queries.js';
 import { KyselyPageQueue } from './page-queue.js';
+import { KyselyTagRepository } from './tag-repository.js';
 import type { Database } from './tables.js';
 
 /** The core's Store over kysely; inside `transaction` every repository shares the transaction. */
@@ -30,7 +33,10 @@ export class KyselyStore implements Store {
   readonly alerts;
   readonly metrics;
   readonly exercises;
+  readonly tags;
   readonly cardPublishing;
+  readonly clocks;
+  readonly actionItemReminders;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -48,7 +54,10 @@ export class KyselyStore implements Store {
     this.alerts = new KyselyAlertRepository(db);
     this.metrics = new KyselyMetricsSource(db);
     this.exercises = new KyselyExerciseRepository(db);
+    this.tags = new KyselyTagRepository(db);
     this.cardPublishing = new KyselyCardPublishing(db);
+    this.clocks = new KyselyClockRepository(db);
+    this.actionItemReminders = new KyselyActionItemReminderRepository(db);
   }
 
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {

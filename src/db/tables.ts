@@ -147,6 +147,24 @@ export interface ActionItemsTable {
   created_by: string;
   done_at: NullableTimestamp;
   done_by: string | null;
+  /** Where the item comes from: a real incident's review or an exercise's improvement plan (migration 0010). */
+  source: ColumnType<string, string | undefined, string>;
+}
+
+/** The owner's reminders of an action item, the day before and on the due date (migration 0010, core/review/). */
+export interface ActionItemRemindersTable {
+  id: Generated<number>;
+  incident_id: number;
+  number: number;
+  kind: string;
+  due_at: Timestamp;
+  status: ColumnType<string, string | undefined, string>;
+  user_id: string | null;
+  sent_at: NullableTimestamp;
+  error: string | null;
+  claimed_by: string | null;
+  claimed_until: NullableTimestamp;
+  attempts: Generated<number>;
 }
 
 export interface IncidentMessagesTable {
@@ -172,6 +190,15 @@ export interface ExercisesTable {
   injects_revealed: Generated<number>;
 }
 
+/** Taxonomy tags of an incident (migration 0008, core/taxonomy/). */
+export interface IncidentTagsTable {
+  incident_id: number;
+  tag: string;
+  source: string;
+  added_at: Timestamp;
+  added_by: string;
+}
+
 export interface SchemaMigrationsTable {
   name: string;
   applied_at: ColumnType<Date, Date | string | undefined, never>;
@@ -190,12 +217,16 @@ export interface Database {
   action_items: ActionItemsTable;
   incident_messages: IncidentMessagesTable;
   exercises: ExercisesTable;
+  incident_tags: IncidentTagsTable;
   schema_migrations: SchemaMigrationsTable;
   chat_people: ChatPeopleTable;
   chat_conversations: ChatConversationsTable;
   publish_leases: PublishLeasesTable;
   card_post_attempts: CardPostAttemptsTable;
   inbox: InboxTable;
+  regulatory_clocks: RegulatoryClocksTable;
+  clock_reminders: ClockRemindersTable;
+  action_item_reminders: ActionItemRemindersTable;
 }
 
 /** Requests acknowledged and not yet done (src/db/inbox.ts). */
@@ -224,4 +255,38 @@ export interface CardPostAttemptsTable {
   part: number;
   attempts: Generated<number>;
   attempted_at: Timestamp;
+}
+
+/** Regulatory clocks (GDPR Art. 33, EU AI Act Art. 73) and their reminders (migration 0009). */
+export interface RegulatoryClocksTable {
+  id: Generated<number>;
+  incident_id: number;
+  kind: string;
+  variant: string;
+  started_at: Timestamp;
+  due_at: Timestamp;
+  flagged_at: Timestamp;
+  flagged_by: string;
+  stopped_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  stop_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  notified_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  notified_ref: ColumnType<string | null, string | null | undefined, string | null>;
+  late_reasons: ColumnType<string | null, string | null | undefined, string | null>;
+  reminded_percent: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+export interface ClockRemindersTable {
+  id: Generated<number>;
+  clock_id: number;
+  incident_id: number;
+  percent: number;
+  role: string;
+  due_at: Timestamp;
+  status: Generated<string>;
+  user_id: ColumnType<string | null, string | null | undefined, string | null>;
+  sent_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  error: ColumnType<string | null, string | null | undefined, string | null>;
+  claimed_by: ColumnType<string | null, string | null | undefined, string | null>;
+  claimed_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  attempts: Generated<number>;
 }

@@ -51,19 +51,22 @@ describe('starting an exercise', () => {
     expect(suggestion?.playbookId).toBe('data-leakage');
 
     const { reply, incident, exercise } = await start();
-    expect(incident).toMatchObject({ isExercise: true, playbookId: 'data-leakage', title: 'EXERCISE: Compromised PyTorch Dependency Chain' });
+    // The first data-leakage scenario: a real incident (ranked before exercises) the matcher maps to data-leakage.
+    const expected = context().scenarios!.forPlaybook('data-leakage')[0]!.caseStudy;
+    expect(expected.case_study_type).toBe('incident');
+    expect(incident).toMatchObject({ isExercise: true, playbookId: 'data-leakage', title: `EXERCISE: ${expected.name}` });
     expect(reply.text).toContain('the weakest area is data-leakage: slowest to contain');
     expect(reply.text).toContain('nobody is paged');
-    expect(await exercise()).toMatchObject({ scenarioId: 'data-leakage', caseStudyId: 'AML.CS0015', facilitator: 'ana', completedAt: null, injectsRevealed: 0 });
+    expect(await exercise()).toMatchObject({ scenarioId: 'data-leakage', caseStudyId: expected.id, facilitator: 'ana', completedAt: null, injectsRevealed: 0 });
     expect((await context().store.steps.list(incident.id)).length).toBe(context().playbooks.get('data-leakage')!.steps.length);
 
     const printed = harness.core.printed.join('\n');
-    expect(printed).toContain('Tabletop exercise: Compromised PyTorch Dependency Chain');
-    expect(printed).toContain('AML.CS0015 (a real incident)');
+    expect(printed).toContain(`Tabletop exercise: ${expected.name}`);
+    expect(printed).toContain(`${expected.id} (a real incident)`);
     for (const role of ['Incident Commander', 'ML Engineer', 'Security Analyst', 'Communications Lead', 'Legal/Compliance']) expect(printed).toContain(role);
     expect(printed).toContain('`exercise inject` reveals the next development');
     const events = await context().store.events.forIncident(incident.id);
-    expect(events.find((e) => e.kind === 'exercise_started')?.payload).toMatchObject({ case_study_id: 'AML.CS0015', playbook_id: 'data-leakage', injects_total: 3 });
+    expect(events.find((e) => e.kind === 'exercise_started')?.payload).toMatchObject({ case_study_id: expected.id, playbook_id: 'data-leakage', injects_total: expected.procedure.length });
   });
 
   it('with a scenario id or a playbook id plays that one', async () => {
@@ -73,8 +76,10 @@ describe('starting an exercise', () => {
 
     const byPlaybook = await start('model-drift');
     expect(byPlaybook.incident.playbookId).toBe('model-drift');
-    const scenario = context().scenarios!.forPlaybook('model-drift')[0]!;
-    expect(scenario.caseStudy.case_study_type).toBe('incident');
+    const drift = context().scenarios!.forPlaybook('model-drift');
+    const scenario = drift[0]!;
+    // Real incidents come first; no ATLAS incident reads as drift, so the first is an exercise.
+    expect(scenario.caseStudy.case_study_type).toBe(drift.some((s) => s.caseStudy.case_study_type === 'incident') ? 'incident' : 'exercise');
     expect((await byPlaybook.exercise()).caseStudyId).toBe(scenario.caseStudy.id);
     // The playbook's scenarios take turns: the next start plays one not played yet.
     const again = await start('model-drift');

@@ -17,6 +17,9 @@ const KINDS = new Set<string>([
   'help', 'list', 'declare', 'status', 'transition', 'reopen', 'severity', 'assign', 'page', 'note', 'decision', 'false-positive', 'timeline', 'tick', 'step',
   'playbook', 'action-add', 'actions', 'action-done', 'oncall-set', 'ack', 'alert-declare', 'alert-dismiss', 'oncall-show', 'metrics', 'exercise-scenarios',
   'exercise-start', 'exercise-inject', 'exercise-end',
+  'flag', 'unflag', 'notified',
+  'tag', 'untag', 'similar',
+  'review', 'review-export',
 ]);
 
 /** What a parsed command must be, whatever was typed. */

@@ -65,7 +65,9 @@ describe('JSON API', () => {
     expect(body.playbook_coverage).toEqual({ value: 100, numerator: 1, denominator: 1, unit: 'percent' });
     expect(body.exercise_frequency).toEqual({ '2026-Q4': 0 });
     expect(body.action_item_completion).toEqual({ value: null, numerator: 0, denominator: 0, unit: 'percent' });
-    expect(Object.keys(body.definitions)).toHaveLength(10);
+    expect(Object.keys(body.definitions)).toHaveLength(11);
+    // Incidents per taxonomy tag (issue 10): the one incident carries its playbook's tags.
+    expect(body.incidents_by_tag).toMatchObject({ 'AML.T0051': 1, 'AML.T0051.001': 1, LLM01: 1, LLM07: 1 });
     // Time to acknowledge per role, from paging: the declarer commands and pages nobody here.
     expect(Object.keys(body.mtta).sort()).toEqual(['commander', 'comms', 'legal', 'ml-engineer', 'security']);
     expect(body.mtta.commander).toEqual({ mean: null, median: null, p90: null, n: 0, unit: 'minutes' });

@@ -54,7 +54,9 @@ describe('POST /hooks/alerts with Alertmanager webhook bodies', () => {
     expect(shown).toContain('[Not a real incident]');
     expect(await store().pages.forIncident(guardrail.id)).toEqual([]);
     const events = await store().events.forIncident(guardrail.id);
-    expect(events.map((e) => e.kind)).toEqual(['alert_received', 'incident_declared']);
+    // Besides its suggested taxonomy tags (issue 10), nothing happens before triage.
+    expect(events.map((e) => e.kind).filter((k) => k !== 'tag_added')).toEqual(['alert_received', 'incident_declared']);
+    expect(events.filter((e) => e.kind === 'tag_added').every((e) => e.payload.source === 'suggested')).toBe(true);
     expect(events[0]!.payload).toMatchObject({ format: 'alertmanager', source: 'alertmanager', labels: { model: 'support-bot-v3' } });
   });
 
@@ -149,7 +151,7 @@ describe('POST /hooks/alerts with the generic body', () => {
     expect(response.status).toBe(200);
     const incidentId = (response.body.alerts as { incident_id: number }[])[0]!.incident_id;
     const incident = (await store().incidents.get(incidentId))!;
-    expect(incident).toMatchObject({ severity: 'sev2', description: '', playbookId: 'model-drift', state: 'declared' });
+    expect(incident).toMatchObject({ severity: 'sev2', summary: '', playbookId: 'model-drift', state: 'declared' });
   });
 
   it('answers 400 naming the field for a bad body', async () => {

@@ -22,7 +22,7 @@ describe('the declare modal', () => {
     expect(open.args.trigger_id).toBe('trig-modal');
     const view = open.args.view as ViewJson;
     expect(view.callback_id).toBe('declare');
-    expect(view.blocks.map((b) => b.block_id)).toEqual(['title', 'playbook', 'severity', 'description', 'started', 'private']);
+    expect(view.blocks.map((b) => b.block_id)).toEqual(['title', 'playbook', 'severity', 'summary', 'started', 'private']);
     expect(view.blocks[1]!.element.initial_option?.value).toBe('auto');
     const viewId = [...h.fake.views.keys()].at(-1)!;
 
@@ -47,7 +47,7 @@ describe('the declare modal', () => {
       title: { declare_title: { type: 'plain_text_input', value: title } },
       playbook: select('data-leakage'),
       severity: select('sev2'),
-      description: { value: { type: 'plain_text_input', value: 'Seen by two customers' } },
+      summary: { value: { type: 'plain_text_input', value: 'Seen by two customers' } },
       started: { value: { type: 'datetimepicker', selected_date_time: Math.floor(Date.parse('2026-11-25T08:30:00Z') / 1000) } },
       private: { value: { type: 'radio_buttons', selected_option: { value: 'no', text: { type: 'plain_text', text: 'Public' } } } },
     };
@@ -62,7 +62,7 @@ describe('the declare modal', () => {
       playbookId: 'data-leakage',
       severity: 'sev2',
       private: false,
-      description: 'Seen by two customers',
+      summary: 'Seen by two customers',
       impactStartedAt: new Date('2026-11-25T08:30:00Z'),
     });
     expect(h.fake.channels.get(incidents[0]!.channelId!)!.isPrivate).toBe(false);

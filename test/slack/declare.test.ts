@@ -20,7 +20,8 @@ describe('declaring an incident from Slack', () => {
     expect([...channel.members].sort()).toEqual([BOT_USER, 'UALICE', 'UMIA', 'USAM'].sort());
     expect(channel.topic).toBe('INC-1 SEV1: Support bot obeys instructions hidden in uploaded PDFs');
 
-    const posted = h.fake.messagesIn(channel.id);
+    // The cards; the similar-cases text (posted last, issue 10) is checked below.
+    const posted = h.fake.messagesIn(channel.id).filter((m) => !String(m.text ?? '').startsWith('Similar cases for'));
     const [header, ...checklists] = posted;
     expect(header!.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'INC-1 · Support bot obeys instructions hidden in uploaded PDFs' } });
     expect(channel.pins).toEqual(new Set([header!.ts]));
@@ -37,6 +38,13 @@ describe('declaring an incident from Slack', () => {
       m.blocks.filter((b) => b.type === 'actions' && String(b.block_id).startsWith('checklist:')).flatMap((b) => (b.elements as { options: { value: string }[] }[])[0]!.options),
     );
     expect(options.map((o) => o.value)).toEqual(Array.from({ length: 25 }, (_, i) => `1:${i + 1}`));
+
+    // The header shows the suggested taxonomy tags (issue 10), within Block Kit's limits (the fake refuses more).
+    expect(JSON.stringify(header!.blocks)).toContain('AML.T0051 LLM Prompt Injection');
+    // Similar cases: one text message after the cards, and nothing similar yet in a new install.
+    const similar = h.fake.messagesIn(channel.id).filter((m) => String(m.text ?? '').startsWith('Similar cases for'));
+    expect(similar).toHaveLength(1);
+    expect(String(similar[0]!.text)).toMatch(/^Similar cases for INC-1 /);
 
     // Every role holder but the declarer gets a DM with an Acknowledge button.
     const dms = [...h.fake.messages.values()].filter((m) => m.channel.startsWith('D'));

@@ -34,21 +34,21 @@ describe('Teams: declare with nothing after it', () => {
     const formMessage = h.connector.messagesIn(INCIDENTS_CHANNEL_ID).find((m) => m.threadConversationId === thread && m.by === 'bot')!;
     const form = (formMessage.activity.attachments as { content: Json }[])[0]!.content;
     expectValidAdaptiveCard(form);
-    expect(find(form, (o) => o.type === 'Input.Text').map((o) => o.id)).toEqual(['title', 'description']);
+    expect(find(form, (o) => o.type === 'Input.Text').map((o) => o.id)).toEqual(['title', 'summary']);
     expect(find(form, (o) => o.type === 'Input.ChoiceSet').map((o) => o.id)).toEqual(['playbook', 'severity']);
     const submit = find(form, (o) => o.type === 'Action.Execute')[0]!;
 
-    const empty = await h.post(h.activities.cardAction('incident', { ...(submit.data as Json), title: '  ', playbook: 'auto', severity: '', description: '' }, { conversationId: thread, replyToId: formMessage.id }));
+    const empty = await h.post(h.activities.cardAction('incident', { ...(submit.data as Json), title: '  ', playbook: 'auto', severity: '', summary: '' }, { conversationId: thread, replyToId: formMessage.id }));
     expect(JSON.stringify(empty.body)).toContain('give the incident a title');
     expect(await h.app.context.store.incidents.list({})).toEqual([]);
 
-    const filled = { ...(submit.data as Json), title: 'Chatbot leaks other customers’ tickets', playbook: 'data-leakage', severity: 'sev1', description: 'Seen by two users' };
+    const filled = { ...(submit.data as Json), title: 'Chatbot leaks other customers’ tickets', playbook: 'data-leakage', severity: 'sev1', summary: 'Seen by two users' };
     const click = h.activities.cardAction('incident', filled, { conversationId: thread, replyToId: formMessage.id });
     await h.post(click);
     await h.post(click); // the same invoke again (a retry): declares nothing more
     const incidents = await h.app.context.store.incidents.list({});
     expect(incidents).toHaveLength(1);
-    expect(incidents[0]).toMatchObject({ title: 'Chatbot leaks other customers’ tickets', playbookId: 'data-leakage', severity: 'sev1', description: 'Seen by two users', platform: 'teams' });
+    expect(incidents[0]).toMatchObject({ title: 'Chatbot leaks other customers’ tickets', playbookId: 'data-leakage', severity: 'sev1', summary: 'Seen by two users', platform: 'teams' });
     expect(incidents[0]!.channelId).toMatch(new RegExp(`^${INCIDENTS_CHANNEL_ID.split(';')[0]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')};messageid=`));
   });
 });

@@ -35,7 +35,7 @@ const at = new Date('2026-11-25T09:00:00Z');
 const incident: Incident = {
   id: 7,
   title: 'Support bot obeys instructions hidden in uploaded PDFs',
-  description: 'It printed **internal** notes; see [the report](javascript:alert(1)) and https://wiki.test/ai_incidents/7',
+  summary: 'It printed **internal** notes; see [the report](javascript:alert(1)) and https://wiki.test/ai_incidents/7',
   severity: 'sev1',
   state: 'declared',
   playbookId: playbook.id,

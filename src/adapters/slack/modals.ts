@@ -62,8 +62,9 @@ export function declareModal(playbooks: Playbook[], metadata: ViewMetadata, form
     },
     {
       type: 'input',
-      block_id: 'description',
-      label: plain('Description'),
+      block_id: 'summary',
+      label: plain('Summary'),
+      hint: plain('What is known so far. The playbook is matched on the title and this.'),
       optional: true,
       element: { type: 'plain_text_input', action_id: 'value', multiline: true, max_length: 2900 },
     },

@@ -208,8 +208,13 @@ export function textMessage(text: string): { text: string } {
   return { text: fitMrkdwn(text, LIMITS.messageText) };
 }
 
-/** A reply's text as a Slack message; a reply that carries a card shows the card. */
+/**
+ * A reply's text as a Slack message. A reply that carries a card shows its text above the card:
+ * Slack shows only the blocks of a message that has them, `text` is just the notification.
+ */
 export function replyToMessage(reply: { text: string; card?: Card }): SlackMessage | { text: string } {
-  if (reply.card) return { ...cardToBlocks(reply.card), text: fitMrkdwn(reply.text || reply.card.title, LIMITS.sectionText) };
-  return textMessage(reply.text);
+  if (!reply.card) return textMessage(reply.text);
+  const card = cardToBlocks(reply.card);
+  const said = reply.text.trim() && reply.text !== reply.card.title ? [{ type: 'section' as const, text: mrkdwn(reply.text, LIMITS.sectionText) }] : [];
+  return { blocks: [...said, ...card.blocks].slice(0, LIMITS.blocks), text: fitMrkdwn(reply.text || reply.card.title, LIMITS.sectionText) };
 }

@@ -1,6 +1,7 @@
 import type { Activity, TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
-import { assignForm, declareForm, dismissForm, severityForm } from '../../core/cards/forms.js';
+import { assignForm, declareForm, dismissForm, lateReasonsForm, severityForm } from '../../core/cards/forms.js';
+import { CARD_ACTION } from '../../core/cards/actions.js';
 import type { Card } from '../../core/cards/card.js';
 import type { Actor, CoreContext } from '../../core/context.js';
 import { isSeverity } from '../../core/domain.js';
@@ -201,6 +202,7 @@ async function runClick(deps: TurnDeps, activity: Inbound, data: Record<string, 
     const current = value.split(':')[1] ?? '';
     if (actionId === 'severity') return { card: severityForm(incidentId, isSeverity(current) ? current : undefined) };
     if (actionId === 'assign') return { card: assignForm(incidentId) };
+    if (actionId === CARD_ACTION.lateReasons) return { card: lateReasonsForm(incidentId, current) };
     if (actionId === 'declare') return { card: declareForm(deps.context.playbooks.all()) };
     return { card: dismissForm(incidentId) };
   }

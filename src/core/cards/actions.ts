@@ -19,6 +19,12 @@ export const CARD_ACTION = {
   /** The triage card's buttons; value `<incidentId>`. */
   triageDeclare: 'triage:declare',
   triageDismiss: 'triage:dismiss',
+  /** The declare reply's switch buttons, `playbook:<id>`; value `<incidentId>:<playbookId>` or `<incidentId>:none`. */
+  playbook: 'playbook',
+  /** A checklist step's offer to start a regulatory clock now (`clock:flag:<kind>`); value `<incidentId>:<gdpr-breach|ai-act-serious>`. */
+  flag: 'clock:flag',
+  /** Opens the reasons-for-the-delay form of a late notification; value `<incidentId>:<gdpr|ai-act>`. */
+  lateReasons: 'clock:late-reasons',
 } as const;
 
 export type CardActionId = (typeof CARD_ACTION)[keyof typeof CARD_ACTION];

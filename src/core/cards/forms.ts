@@ -31,7 +31,7 @@ export function declareForm(playbooks: Pick<Playbook, 'id' | 'name'>[]): Card {
         initial: AUTO_PLAYBOOK,
       },
       { kind: 'choice', id: 'severity', label: "Severity (empty: the playbook's default)", options: SEVERITIES.map((s) => ({ value: s, label: SEVERITY_LABELS[s] })) },
-      { kind: 'text', id: 'description', label: 'Description', multiline: true, maxLength: 2900 },
+      { kind: 'text', id: 'summary', label: 'Summary (what is known so far)', multiline: true, maxLength: 2900 },
     ],
     actions: [{ id: CARD_ACTION.declare, label: 'Declare', value: 'declare', style: 'primary' }],
   };
@@ -63,5 +63,24 @@ export function dismissForm(incidentId: number): Card {
     title: 'Not a real incident',
     inputs: [{ kind: 'text', id: 'reason', label: 'Why is it not real?', placeholder: 'For example: load-test traffic, a known benign pattern, a monitor misconfigured.', maxLength: 500 }],
     actions: [{ id: CARD_ACTION.triageDismiss, label: 'Not a real incident', value: String(incidentId), style: 'danger' }],
+  };
+}
+
+/** The reasons for a late notification (GDPR Art. 33(1)); value `<incidentId>:<gdpr|ai-act>`. */
+export function lateReasonsForm(incidentId: number, clock: string): Card {
+  return {
+    title: 'Reasons for the delay',
+    inputs: [
+      {
+        kind: 'text',
+        id: 'reasons',
+        label: 'Why was the notification late?',
+        placeholder: 'For example: the scope of the exposure was only confirmed on day 4, after the vendor\'s log export.',
+        multiline: true,
+        maxLength: 2000,
+        required: true,
+      },
+    ],
+    actions: [{ id: CARD_ACTION.lateReasons, label: 'Record the reasons', value: `${incidentId}:${clock}`, style: 'primary' }],
   };
 }

@@ -1,4 +1,7 @@
-import type { Card, ChecklistGroup } from '../cards/card.js';
+import { CARD_ACTION } from '../cards/actions.js';
+import type { Card, CardAction, ChecklistGroup } from '../cards/card.js';
+import type { RegulatoryClock } from '../clocks/clock.js';
+import type { ClockKind } from '../clocks/deadline.js';
 import { incidentRef } from '../incident/header-card.js';
 import type { ChecklistStep, Incident } from '../incident/incident.js';
 import { PHASES, PHASE_TITLES, type Playbook } from '../playbook/schema.js';
@@ -62,14 +65,38 @@ export function buildChecklistCards(input: {
   mention: (userId: string) => string;
   timeZone: string;
   maxItemsPerCard?: number;
+  /** The incident's live regulatory clocks: a step that offers a flag already raised offers nothing. */
+  clocks?: readonly Pick<RegulatoryClock, 'kind'>[];
 }): Card[] {
   const { incident, playbook, steps } = input;
   if (!playbook || steps.length === 0) return [];
   const done = steps.filter((s) => s.doneAt).length;
   const pages = paginate(groups(incident, steps, input.mention, input.timeZone), input.maxItemsPerCard ?? Number.POSITIVE_INFINITY);
-  return pages.map((checklist, index) => ({
-    title: `${playbook.name} checklist · ${incidentRef(incident)}${pages.length > 1 ? ` (${index + 1}/${pages.length})` : ''}`,
-    checklist,
-    context: [`${done} of ${steps.length} steps done. Tick with a click or \`/incident tick <number>\`; \`/incident step <number>\` shows how.`],
-  }));
+  const offers = flagOffers(incident, playbook, steps, input.clocks ?? []);
+  return pages.map((checklist, index) => {
+    const numbers = new Set(checklist.flatMap((g) => g.items.map((i) => i.number)));
+    const actions = offers.filter((o) => numbers.has(o.step)).map((o) => o.action);
+    return {
+      title: `${playbook.name} checklist · ${incidentRef(incident)}${pages.length > 1 ? ` (${index + 1}/${pages.length})` : ''}`,
+      checklist,
+      ...(actions.length ? { actions } : {}),
+      context: [`${done} of ${steps.length} steps done. Tick with a click or \`/incident tick <number>\`; \`/incident step <number>\` shows how.`],
+    };
+  });
+}
+
+const FLAG_LABELS: Record<ClockKind, string> = { 'gdpr-breach': 'Flag GDPR breach (72 h clock)', 'ai-act-serious': 'Flag AI Act serious incident (15-day clock)' };
+
+/**
+ * The playbook steps that ask whether a regulatory clock applies (`offers_flag`) carry a button
+ * that starts it (`clock:flag`, awareness now), shown on the card that holds the step until the
+ * step is ticked or the clock runs. Steps are matched to the playbook by phase and title.
+ */
+function flagOffers(incident: Incident, playbook: Playbook, steps: ChecklistStep[], clocks: readonly Pick<RegulatoryClock, 'kind'>[]): { step: number; action: CardAction }[] {
+  const live = new Set(clocks.map((c) => c.kind));
+  return steps.flatMap((step) => {
+    const kind = playbook.steps.find((p) => p.phase === step.phase && p.title === step.title)?.offers_flag;
+    if (!kind || live.has(kind) || step.doneAt) return [];
+    return [{ step: step.number, action: { id: `${CARD_ACTION.flag}:${kind}`, label: `${FLAG_LABELS[kind]} · step ${step.number}`, value: `${incident.id}:${kind}` } }];
+  });
 }

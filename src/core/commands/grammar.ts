@@ -1,7 +1,9 @@
 import { ROLE_IDS, isRoleId, isSeverity, type RoleId, type Severity } from '../domain.js';
 import { parsePeriod, PERIOD_HINT } from '../metrics/period.js';
 import { parseTimeInput, TIME_HINT, type TimeInput } from '../time/time-input.js';
+import { SUMMARY_MAX, TITLE_MAX, titleAndSummary } from '../incident/title-and-summary.js';
 import { quoteBack } from '../text-input.js';
+import { parseClockKind, type ClockKind } from '../clocks/deadline.js';
 import { parseUser, splitOptions, words } from './tokens.js';
 import type { Command } from './types.js';
 
@@ -58,9 +60,12 @@ function parseDeclare(args: string, context: ParseContext): Parsed {
   else if (tokens[0] && /^sev\d+$/i.test(tokens[0])) return { error: `"${quoteBack(tokens[0])}" is not a severity; use sev1 (critical) to sev4 (low)` };
   let playbookId: string | undefined;
   if (tokens[0] && context.playbookIds.includes(tokens[0].toLowerCase())) playbookId = tokens.shift()!.toLowerCase();
-  const title = tokens.join(' ');
-  if (title.length < 3) return { error: 'give the incident a title (at least 3 characters)' };
-  if (title.length > 150) return { error: `the title is ${title.length} characters; keep it to 150` };
+  const text = tokens.join(' ');
+  if (text.length < 3) return { error: 'give the incident a title (at least 3 characters)' };
+  const { title, summary } = titleAndSummary(text);
+  if (summary.length > SUMMARY_MAX) {
+    return { error: `the text is ${text.length} characters; a declare takes a first sentence of up to ${TITLE_MAX} as the title and ${SUMMARY_MAX} more as the summary` };
+  }
   const startedAt = optionTime(options, 'started');
   const detectedAt = optionTime(options, 'detected');
   if (startedAt && 'error' in startedAt) return startedAt;
@@ -74,6 +79,7 @@ function parseDeclare(args: string, context: ParseContext): Parsed {
   return {
     kind: 'declare',
     title,
+    ...(summary ? { summary } : {}),
     ...(severity ? { severity } : {}),
     ...(playbookId ? { playbookId } : {}),
     ...(startedAt ? { startedAt } : {}),
@@ -137,6 +143,69 @@ function parseAction(args: string): Parsed {
   return { kind: 'action-add', text, owner, due };
 }
 
+function tagCommand(add: boolean) {
+  return (args: string): Parsed => {
+    const tokens = words(args);
+    if (tokens.length !== 1) return { error: `give one tag id, e.g. \`${add ? 'tag' : 'untag'} AML.T0051\` or \`${add ? 'tag' : 'untag'} LLM01\`` };
+    return { kind: add ? 'tag' : 'untag', tag: tokens[0]! };
+  };
+}
+
+const FLAG_NAMES = 'gdpr-breach or ai-act-serious';
+
+function parseFlagName(token: string | undefined, command: string): ClockKind | { error: string } {
+  if (!token) return { error: `name the flag: \`${command} gdpr-breach\` or \`${command} ai-act-serious\`` };
+  return parseClockKind(token) ?? { error: `no flag "${quoteBack(token)}"; use ${FLAG_NAMES}` };
+}
+
+function parseFlag(args: string): Parsed {
+  const { rest, options, unknown, repeated } = splitOptions(args, ['aware']);
+  const bad = unknownOptions(unknown, ['aware'], repeated);
+  if (bad) return bad;
+  const [name, ...more] = words(rest);
+  const flag = parseFlagName(name, 'flag');
+  if (typeof flag !== 'string') return flag;
+  let variant: 'widespread' | 'death' | undefined;
+  if (more.length > 0) {
+    const word = more[0]!.toLowerCase();
+    if (more.length > 1 || (word !== 'widespread' && word !== 'death')) {
+      return { error: flag === 'ai-act-serious' ? `unexpected "${quoteBack(more.join(' '))}"; after ai-act-serious say widespread, death or nothing, then aware=<time>` : `unexpected "${quoteBack(more.join(' '))}"; \`flag gdpr-breach\` takes only aware=<time>` };
+    }
+    if (flag !== 'ai-act-serious') return { error: `${word} is for the AI Act clock: \`flag ai-act-serious ${word}\`` };
+    variant = word;
+  }
+  const aware = optionTime(options, 'aware');
+  if (aware && 'error' in aware) return aware;
+  return { kind: 'flag', flag, ...(variant ? { variant } : {}), ...(aware ? { aware } : {}) };
+}
+
+function parseUnflag(args: string): Parsed {
+  const [name, ...reason] = words(args);
+  const flag = parseFlagName(name, 'unflag');
+  if (typeof flag !== 'string') return flag;
+  return { kind: 'unflag', flag, ...(reason.length ? { reason: reason.join(' ') } : {}) };
+}
+
+function parseNotified(args: string): Parsed {
+  // Reasons are free text after "because" and may hold anything, `=` too; options come before it.
+  const [head = '', ...why] = args.trim().split(/(?<!\s)\s+because\s+|^because\s+/i);
+  const because = why.join(' because ').trim();
+  if (why.length > 0 && !because) return { error: 'write the reasons for the delay after "because"' };
+  const { rest, options, unknown, repeated } = splitOptions(head, ['at', 'ref']);
+  const bad = unknownOptions(unknown, ['at', 'ref'], repeated);
+  if (bad) return bad;
+  const [name, ...more] = words(rest);
+  if (!name) return { error: 'name the clock: `notified gdpr` or `notified ai-act`' };
+  const flag = parseClockKind(name);
+  if (!flag) return { error: `no clock "${quoteBack(name)}"; say gdpr or ai-act` };
+  if (more.length) return { error: `unexpected "${quoteBack(more.join(' '))}"; give at=<time>, ref=<text> (quoted when it has spaces) and then because <reasons>` };
+  const at = optionTime(options, 'at');
+  if (at && 'error' in at) return at;
+  const ref = options.get('ref')?.trim();
+  if (ref !== undefined && (!ref || ref.length > 200)) return { error: 'ref= takes the authority\'s reference, 1 to 200 characters, e.g. ref=DPA-2026-114 or ref="case 114"' };
+  return { kind: 'notified', flag, ...(at ? { at } : {}), ...(ref ? { ref } : {}), ...(because ? { because } : {}) };
+}
+
 const SCENARIO_ID = /^AML\.CS\d{4}$/i;
 
 function parseExercise(args: string, context: ParseContext): Parsed {
@@ -168,7 +237,7 @@ function parseExercise(args: string, context: ParseContext): Parsed {
 export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'declare',
-    usage: 'declare [sev1-4] [<playbook-id>] <title> [started=<time>] [detected=<time>] [private=yes|no]',
+    usage: 'declare [sev1-4] [<playbook-id>] <title>[. <summary>] [started=<time>] [detected=<time>] [private=yes|no]',
     summary: 'declare an incident: opens its channel, posts the playbook checklist, pages the roles',
     scope: 'anywhere',
     parse: parseDeclare,
@@ -299,6 +368,15 @@ export const COMMANDS: readonly CommandSpec[] = [
     parse: (args) => ({ kind: 'false-positive', ...(args.trim() ? { reason: args.trim() } : {}) }),
   },
   { name: 'timeline', usage: 'timeline', summary: 'every event with its time', scope: 'incident', parse: noArgs('timeline', 'timeline') },
+  { name: 'tag', usage: 'tag <tag-id>', summary: 'add a taxonomy tag: a MITRE ATLAS technique (AML.T0051, AML.T0051.001) or an OWASP LLM Top 10 id (LLM01)', scope: 'incident', parse: tagCommand(true) },
+  { name: 'untag', usage: 'untag <tag-id>', summary: 'remove a taxonomy tag', scope: 'incident', parse: tagCommand(false) },
+  {
+    name: 'similar',
+    usage: 'similar',
+    summary: 'past incidents and public MITRE ATLAS cases like this one, and why',
+    scope: 'incident',
+    parse: (args) => (args.trim() ? { error: '`similar` takes nothing after it' } : { kind: 'similar' }),
+  },
   { name: 'tick', usage: 'tick <step-number>', summary: 'tick a checklist step', scope: 'incident', parse: tickCommand(true) },
   { name: 'untick', usage: 'untick <step-number>', summary: 'untick a checklist step', scope: 'incident', parse: tickCommand(false) },
   {
@@ -335,6 +413,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     parse: parseAction,
   },
   {
+    name: 'review',
+    usage: 'review | review export',
+    summary: 'post the post-incident review draft in the channel (once resolved): timeline, decisions, times beside the quarter median, steps missed, roles, action items; `export` gives it as Markdown',
+    scope: 'incident',
+    parse(args) {
+      const rest = args.trim().toLowerCase();
+      if (rest === '') return { kind: 'review' };
+      if (rest === 'export') return { kind: 'review-export' };
+      return { error: 'say `review` to post the draft, or `review export` for its Markdown' };
+    },
+  },
+  {
     name: 'actions',
     usage: 'actions [mine|overdue]',
     summary: 'the incident\'s action items',
@@ -344,6 +434,27 @@ export const COMMANDS: readonly CommandSpec[] = [
       if (filter !== 'all' && filter !== 'mine' && filter !== 'overdue') return { error: 'filter by mine or overdue, or nothing' };
       return { kind: 'actions', filter };
     },
+  },
+  {
+    name: 'flag',
+    usage: 'flag gdpr-breach [aware=<time>] | flag ai-act-serious [widespread|death] [aware=<time>]',
+    summary: 'start a regulatory clock from awareness (default now): GDPR Art. 33, 72 h; EU AI Act Art. 73, 15 days (2 when widespread, 10 on a death). Legal is reminded at 50/75/90 %, the commander at 90 %',
+    scope: 'incident',
+    parse: parseFlag,
+  },
+  {
+    name: 'unflag',
+    usage: 'unflag gdpr-breach|ai-act-serious [reason]',
+    summary: 'stop a regulatory clock: not a notifiable incident after all',
+    scope: 'incident',
+    parse: parseUnflag,
+  },
+  {
+    name: 'notified',
+    usage: 'notified gdpr|ai-act [at=<time>] [ref=<text>] [because <reasons for the delay>]',
+    summary: 'the authority was notified: stops the clock; after the deadline, give the reasons for the delay (alone on a late one, `because` records them)',
+    scope: 'incident',
+    parse: parseNotified,
   },
   {
     name: 'metrics',

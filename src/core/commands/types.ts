@@ -2,6 +2,7 @@ import type { RoleId, Severity } from '../domain.js';
 import type { TimeInput } from '../time/time-input.js';
 import type { TimedState } from '../incident/transitions.js';
 import type { PeriodSpec } from '../metrics/period.js';
+import type { ClockKind } from '../clocks/deadline.js';
 
 /** A user reference as chat platforms write it: Slack `<@U123>`/`<@U123|name>`, console `@alice`. */
 export type UserId = string;
@@ -14,6 +15,8 @@ export type Command =
       severity?: Severity;
       playbookId?: string;
       title: string;
+      /** A declare text longer than a title: all after its first sentence. */
+      summary?: string;
       startedAt?: TimeInput;
       detectedAt?: TimeInput;
       private?: boolean;
@@ -28,12 +31,15 @@ export type Command =
   | { kind: 'decision'; text: string; because?: string }
   | { kind: 'false-positive'; reason?: string }
   | { kind: 'timeline' }
+  | { kind: 'tag' | 'untag'; tag: string }
+  | { kind: 'similar' }
   | { kind: 'tick'; step: number; done: boolean }
   | { kind: 'step'; step: number }
   | { kind: 'playbook'; playbookId: string | null }
   | { kind: 'action-add'; text: string; owner: UserId; due: string }
   | { kind: 'actions'; filter: 'all' | 'mine' | 'overdue' }
   | { kind: 'action-done'; number: number }
+  | { kind: 'review' | 'review-export' }
   /** `backup`: undefined keeps the role's backup, null removes it. An empty `users` keeps the roster. */
   | { kind: 'oncall-set'; role: RoleId; users: UserId[]; backup?: UserId | null }
   | { kind: 'ack'; pageId?: number }
@@ -44,7 +50,10 @@ export type Command =
   | { kind: 'exercise-scenarios'; playbookId?: string }
   | { kind: 'exercise-start'; scenarioId?: string; playbookId?: string }
   | { kind: 'exercise-inject' }
-  | { kind: 'exercise-end' };
+  | { kind: 'exercise-end' }
+  | { kind: 'flag'; flag: ClockKind; variant?: 'widespread' | 'death'; aware?: TimeInput }
+  | { kind: 'unflag'; flag: ClockKind; reason?: string }
+  | { kind: 'notified'; flag: ClockKind; at?: TimeInput; ref?: string; because?: string };
 
 export type CommandKind = Command['kind'];
 

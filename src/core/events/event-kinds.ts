@@ -4,6 +4,8 @@ import { ROLE_IDS, SEVERITIES } from '../domain.js';
 const role = z.enum(ROLE_IDS);
 const severity = z.enum(SEVERITIES);
 const state = z.enum(['declared', 'triaged', 'contained', 'resolved', 'closed', 'false_positive']);
+const regulatoryClock = z.enum(['gdpr-breach', 'ai-act-serious']);
+const clockVariant = z.enum(['general', 'widespread', 'death']);
 
 /**
  * Every state change is one of these. Payloads are validated on write and on read, so a row that
@@ -69,6 +71,15 @@ export const eventSchema = z.discriminatedUnion('kind', [
     payload: z.object({ number: z.number(), text: z.string(), owner: z.string(), due: z.string() }),
   }),
   z.object({ kind: z.literal('action_item_completed'), payload: z.object({ number: z.number(), on_time: z.boolean() }) }),
+  // Post-incident review (review/): the draft posted in the channel, and the owners' reminders of action items.
+  z.object({
+    kind: z.literal('review_posted'),
+    payload: z.object({ state, timeline_events: z.number(), decisions: z.number(), unticked_steps: z.number(), out_of_order_steps: z.number(), action_items: z.number() }),
+  }),
+  z.object({
+    kind: z.literal('action_item_reminded'),
+    payload: z.object({ number: z.number(), reminder_id: z.number(), when: z.enum(['day_before', 'due_day']), owner: z.string(), sent: z.boolean(), error: z.string().nullable() }),
+  }),
   z.object({ kind: z.literal('roster_set'), payload: z.object({ platform: z.string().optional(), role, users: z.array(z.string()), backup: z.string().nullable().optional() }) }),
   z.object({
     kind: z.literal('channel_created'),
@@ -106,6 +117,30 @@ export const eventSchema = z.discriminatedUnion('kind', [
     kind: z.literal('action_refused'),
     payload: z.object({ action: z.enum(['close', 'reopen', 'severity', 'false_positive', 'playbook']), platform: z.string(), to: z.string().optional() }),
   }),
+  // Regulatory clocks (clocks/): GDPR Art. 33 and EU AI Act Art. 73, from awareness.
+  z.object({
+    kind: z.literal('clock_flagged'),
+    payload: z.object({ clock: regulatoryClock, variant: clockVariant, aware_at: z.string(), due_at: z.string() }),
+  }),
+  z.object({ kind: z.literal('clock_unflagged'), payload: z.object({ clock: regulatoryClock, reason: z.string().nullable() }) }),
+  z.object({
+    kind: z.literal('clock_notified'),
+    payload: z.object({ clock: regulatoryClock, notified_at: z.string(), due_at: z.string(), late: z.boolean(), ref: z.string().nullable(), reasons: z.string().nullable() }),
+  }),
+  z.object({ kind: z.literal('clock_late_reasons'), payload: z.object({ clock: regulatoryClock, reasons: z.string() }) }),
+  z.object({
+    kind: z.literal('clock_reminder_sent'),
+    payload: z.object({ clock: regulatoryClock, reminder_id: z.number(), percent: z.number(), role, user: z.string() }),
+  }),
+  z.object({
+    kind: z.literal('clock_reminder_failed'),
+    payload: z.object({ clock: regulatoryClock, reminder_id: z.number(), percent: z.number(), role, user: z.string().nullable(), error: z.string() }),
+  }),
+  // Taxonomy tags (taxonomy/): suggested at declare or on a playbook change, or typed with `tag`/`untag`.
+  z.object({ kind: z.literal('tag_added'), payload: z.object({ tag: z.string(), source: z.enum(['suggested', 'manual']) }) }),
+  z.object({ kind: z.literal('tag_removed'), payload: z.object({ tag: z.string(), source: z.enum(['suggested', 'manual']) }) }),
+  // Similar cases posted once in the incident's space after declare (similar/post-similar-cases.ts).
+  z.object({ kind: z.literal('similar_cases_posted'), payload: z.object({ channel_id: z.string(), incidents: z.array(z.number()), case_studies: z.array(z.string()) }) }),
   z.object({
     kind: z.literal('side_effect_failed'),
     payload: z.object({ effect: z.string(), error: z.string() }),

@@ -49,8 +49,11 @@ export function playbookForCaseStudy(playbooks: Playbook[], caseStudy: CaseStudy
 
 export class ScenarioCatalog {
   readonly scenarios: readonly Scenario[];
+  /** Every case study of the file, mapped to a playbook or not (the similar-cases search reads them all). */
+  readonly caseStudies: readonly CaseStudy[];
 
   constructor(caseStudies: CaseStudy[], playbooks: Playbook[]) {
+    this.caseStudies = caseStudies;
     const mapped = caseStudies.flatMap((caseStudy) => {
       const found = playbookForCaseStudy(playbooks, caseStudy);
       return found ? [{ caseStudy, playbookId: found.playbook.id, reason: found.reason }] : [];

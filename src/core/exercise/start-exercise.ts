@@ -53,7 +53,7 @@ export async function startExercise(context: CoreContext, actor: Actor, target?:
   const now = context.clock.now();
   const result = await declareIncident(context, actor, {
     title,
-    description: `Tabletop exercise of MITRE ATLAS case study ${study.id}`,
+    summary: `Tabletop exercise of MITRE ATLAS case study ${study.id}`,
     playbookId: scenario.playbookId,
     isExercise: true,
     source: 'exercise',

@@ -7,6 +7,7 @@ import { STATE_LABELS } from './header-card.js';
 import type { Incident } from './incident.js';
 import { changeIncident } from './incident-transaction.js';
 import { changeGoverned } from './permissions.js';
+import { askForReview } from '../review/ask-for-review.js';
 import { refreshCards } from './publish-incident.js';
 import { STATE_COLUMN, isOpen, planReopen, planTransition, type TimedState } from './transitions.js';
 
@@ -38,7 +39,10 @@ export async function changeState(context: CoreContext, actor: Actor, incidentId
   await refreshCards(context, incidentId);
   const skipped = plan.skipped.length ? ` (also stamped ${plan.skipped.join(', ')} at the same time)` : '';
   const backdated = at ? ` at ${formatTime(when, context.timeZone)}` : '';
-  return publicReply(`${STATE_LABELS[to]}${backdated}${skipped}.`);
+  // Closing a sev1–sev2 incident without a posted review asks for one (review/ask-for-review.ts).
+  const closed = to === 'closed' ? await context.store.incidents.get(incidentId) : undefined;
+  const ask = closed ? await askForReview(context, closed) : '';
+  return publicReply(`${STATE_LABELS[to]}${backdated}${skipped}.${ask}`);
 }
 
 export async function reopenIncident(context: CoreContext, actor: Actor, incidentId: number): Promise<Reply> {

@@ -3,19 +3,22 @@ import type { Command } from '../commands/types.js';
 import type { Actor, CoreContext } from '../context.js';
 import { ROLES, type RoleId, type Severity } from '../domain.js';
 import { AppError, isAppError } from '../errors.js';
-import { matchPlaybook } from '../playbook/match-playbook.js';
+import { matchPlaybook, type PlaybookMatch } from '../playbook/match-playbook.js';
 import type { Playbook } from '../playbook/schema.js';
 import type { Store } from '../ports/store.js';
 import { type Reply } from '../reply.js';
+import { CARD_ACTION } from '../cards/actions.js';
+import type { Card } from '../cards/card.js';
 import { cleanText } from '../text-input.js';
 import { formatTime, resolveTime } from '../time/time-input.js';
 import { incidentRef } from './header-card.js';
 import type { Incident } from './incident.js';
 import { publishIncident } from './publish-incident.js';
+import { recordSuggestedTags } from '../taxonomy/record-suggested-tags.js';
 
 export interface DeclareRequest {
   title: string;
-  description?: string;
+  summary?: string;
   severity?: Severity;
   playbookId?: string | null;
   private?: boolean;
@@ -78,6 +81,8 @@ export interface DeclareResult {
   duplicate: boolean;
   unstaffed: RoleId[];
   matchReason: string;
+  /** How the playbook was matched from the text, when nobody named one. */
+  match?: PlaybookMatch;
   /** Why the channel, cards or pages are not done yet (the platform failed; they are retried). */
   unfinished?: string;
 }
@@ -87,7 +92,7 @@ export async function declareIncident(context: CoreContext, actor: Actor, declar
   const request: DeclareRequest = {
     ...declared,
     title: cleanText(declared.title),
-    ...(declared.description !== undefined ? { description: cleanText(declared.description) } : {}),
+    ...(declared.summary !== undefined ? { summary: cleanText(declared.summary) } : {}),
     ...(declared.source !== undefined ? { source: cleanText(declared.source) } : {}),
   };
   const now = context.clock.now();
@@ -102,6 +107,7 @@ export async function declareIncident(context: CoreContext, actor: Actor, declar
 
   let playbook: Playbook | undefined;
   let matchReason: string;
+  let match: PlaybookMatch | undefined;
   if (request.playbookId) {
     playbook = context.playbooks.get(request.playbookId);
     if (!playbook) throw new AppError('not_found', `no playbook "${request.playbookId}"; use one of ${context.playbooks.ids.join(', ')}`);
@@ -109,7 +115,7 @@ export async function declareIncident(context: CoreContext, actor: Actor, declar
   } else if (request.playbookId === null) {
     matchReason = 'none was chosen';
   } else {
-    const match = matchPlaybook(context.playbooks.all(), `${request.title} ${request.description ?? ''}`);
+    match = matchPlaybook(context.playbooks.all(), `${request.title} ${request.summary ?? ''}`);
     playbook = match.playbook ?? undefined;
     matchReason = match.reason;
   }
@@ -120,7 +126,7 @@ export async function declareIncident(context: CoreContext, actor: Actor, declar
     const result = await context.store.transaction(async (store) => {
       const incident = await store.incidents.create({
         title: request.title,
-        description: request.description ?? '',
+        summary: request.summary ?? '',
         severity,
         playbookId: playbook?.id ?? null,
         playbookReason: matchReason,
@@ -154,18 +160,20 @@ export async function declareIncident(context: CoreContext, actor: Actor, declar
       if (!fresh) throw new AppError('duplicate_request', 'this declaration was already received');
       await store.steps.replace(incident.id, stepsFromPlaybook(playbook));
       const unstaffed = request.awaitTriage ? [] : await staffRoles(store, incident, playbook, actor.userId, now);
+      await recordSuggestedTags(context, store, incident, playbook, now);
       await request.alsoRecord?.(store, incident);
       return { incident, unstaffed };
     });
-    if (request.awaitTriage) return { incident: result.incident, duplicate: false, unstaffed: result.unstaffed, matchReason };
+    const matched = match ? { match } : {};
+    if (request.awaitTriage) return { incident: result.incident, duplicate: false, unstaffed: result.unstaffed, matchReason, ...matched };
     try {
       const published = (await publishIncident(context, result.incident.id)) ?? result.incident;
-      return { incident: published, duplicate: false, unstaffed: result.unstaffed, matchReason };
+      return { incident: published, duplicate: false, unstaffed: result.unstaffed, matchReason, ...matched };
     } catch (error) {
       // The incident stands; the chat platform did not do its part. The side-effect retry finishes it (retry-side-effects.ts).
       if (!isAppError(error, 'platform_error') && !isAppError(error, 'rate_limited')) throw error;
       const incident = (await context.store.incidents.get(result.incident.id)) ?? result.incident;
-      return { incident, duplicate: false, unstaffed: result.unstaffed, matchReason, unfinished: error.message };
+      return { incident, duplicate: false, unstaffed: result.unstaffed, matchReason, ...matched, unfinished: error.message };
     }
   } catch (error) {
     if (!isAppError(error, 'duplicate_request') || !actor.requestKey) throw error;
@@ -180,6 +188,7 @@ export async function declareFromCommand(context: CoreContext, actor: Actor, com
   const now = context.clock.now();
   const result = await declareIncident(context, actor, {
     title: command.title,
+    ...(command.summary ? { summary: command.summary } : {}),
     ...(command.severity ? { severity: command.severity } : {}),
     ...(command.playbookId ? { playbookId: command.playbookId } : {}),
     ...(command.private !== undefined ? { private: command.private } : {}),
@@ -198,13 +207,45 @@ export function declaredReply(context: CoreContext, result: Awaited<ReturnType<t
   const playbook = context.playbooks.get(incident.playbookId);
   const lines = [
     `Declared ${incidentRef(incident)} (${incident.severity.toUpperCase()}${incident.private ? ', private' : ''}) in ${where}.`,
-    playbook
-      ? `Playbook: ${playbook.name} (${result.matchReason}). Change it with \`/incident playbook <id>\`.`
-      : `No playbook matched (${result.matchReason}). Pick one with \`/incident playbook <id>\`: ${context.playbooks.ids.join(', ')}.`,
+    playbookLine(context, result, playbook),
   ];
   if (result.unfinished) lines.push(`Not finished yet: ${result.unfinished}. The bot opens the channel, posts the cards and sends the pages as soon as the platform answers again.`);
   if (result.unstaffed.length > 0) {
     lines.push(`Nobody is on call for ${result.unstaffed.map((r) => ROLES[r].name).join(', ')}: set a roster with \`/incident oncall <role> @person\`, or \`/incident assign <role> @person\`.`);
   }
-  return { ...reply, text: lines.join('\n') };
+  const card = switchPlaybookCard(context, incident, result.match);
+  return { ...reply, text: lines.join('\n'), ...(card ? { card } : {}) };
+}
+
+function playbookLine(context: CoreContext, result: DeclareResult, playbook: Playbook | undefined): string {
+  const match = result.match;
+  if (playbook && match?.playbook) {
+    // "instructions hidden" says nothing "instructions hidden in" does not.
+    const deciding = match.decidingWords.filter((w) => !match.decidingWords.some((other) => other !== w && other.toLowerCase().includes(w.toLowerCase())));
+    const words = deciding.slice(0, 5).map((w) => `"${w}"`).join(', ');
+    return `Playbook: ${playbook.name}${words ? `, matched on ${words}` : ` (${result.matchReason})`}${match.runnerUp ? `; runner-up: ${match.runnerUp.name}` : ''}. Change it with \`/incident playbook <id>\`.`;
+  }
+  if (playbook) return `Playbook: ${playbook.name} (${result.matchReason}). Change it with \`/incident playbook <id>\`.`;
+  if (result.match?.verdict === 'vague') {
+    return `No playbook yet: the text is too vague to pick one (${result.matchReason}). Pick one below or with \`/incident playbook <id>\`: ${context.playbooks.ids.join(', ')}.`;
+  }
+  if (result.match?.verdict === 'none') {
+    return `No playbook: this does not read as an AI-system incident of the kinds the playbooks cover (${result.matchReason}). If it is one, pick it below or with \`/incident playbook <id>\`.`;
+  }
+  return `No playbook (${result.matchReason}). Pick one with \`/incident playbook <id>\`: ${context.playbooks.ids.join(', ')}.`;
+}
+
+/**
+ * The one-click switch under a matched declaration: the runner-up, or every playbook when none was
+ * picked from the text. Nothing when the playbook was named or chosen by hand.
+ */
+function switchPlaybookCard(context: CoreContext, incident: Incident, match: PlaybookMatch | undefined): Card | undefined {
+  if (!match || incident.source === 'alert') return undefined;
+  const choices = match.playbook ? [match.runnerUp].filter((p): p is Playbook => p !== null) : context.playbooks.all();
+  if (choices.length === 0) return undefined;
+  return {
+    title: match.playbook ? 'Not the right playbook?' : 'Pick a playbook',
+    // Slack wants each button of a message to have its own action id.
+    actions: choices.map((choice) => ({ id: `${CARD_ACTION.playbook}:${choice.id}`, label: `Use ${choice.name}`, value: `${incident.id}:${choice.id}` })),
+  };
 }

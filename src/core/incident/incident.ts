@@ -4,7 +4,8 @@ import type { Phase } from '../playbook/schema.js';
 export interface Incident {
   id: number;
   title: string;
-  description: string;
+  /** What is known beyond the title: the rest of a long declare text, the form's summary, an alert's description. */
+  summary: string;
   severity: Severity;
   state: IncidentState;
   playbookId: string | null;
@@ -85,7 +86,11 @@ export interface ActionItem {
   createdBy: string;
   doneAt: Date | null;
   doneBy: string | null;
+  /** A real incident's review (`incident`) or an exercise's improvement plan (`exercise`): one list. */
+  source: ActionItemSource;
 }
+
+export type ActionItemSource = 'incident' | 'exercise';
 
 /** A message the bot posted for an incident, kept so every update re-renders it from state. */
 export interface BoundMessage {

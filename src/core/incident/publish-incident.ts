@@ -5,6 +5,7 @@ import { inviteMembers, openSpace } from './open-space.js';
 import { platformFor } from './platform-for.js';
 import { incidentCards, refreshCards } from './refresh-cards.js';
 import { recordFailure } from './side-effect-failure.js';
+import { postSimilarCases } from '../similar/post-similar-cases.js';
 
 // The steps of publishing live in their own modules; re-exported for the callers that import them from here.
 export { platformFor, incidentCards, refreshCards };
@@ -33,5 +34,7 @@ export async function publishIncident(context: CoreContext, incidentId: number):
   const opened = incident;
   await inviteMembers(context, opened, platform).catch((error: unknown) => recordFailure(context, opened, 'invite people', error));
   await deliverPendingPages(context, incident.id);
+  // Last, once per space (recorded): past incidents and public ATLAS cases like this one.
+  await postSimilarCases(context, opened).catch((error: unknown) => recordFailure(context, opened, 'post similar cases', error));
   return incident;
 }

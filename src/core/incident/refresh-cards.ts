@@ -7,24 +7,31 @@ import type { CardKey, ChatPlatform } from '../ports/chat-platform.js';
 import type { ShownCard } from '../ports/store.js';
 import { workerOf } from '../roles/deliver-pages.js';
 import { buildHeaderCard } from './header-card.js';
+import { taxonomyOf } from '../taxonomy/taxonomy.js';
 import type { BoundMessage, Incident, MessageRef } from './incident.js';
 import { platformFor } from './platform-for.js';
 import { recordFailure } from './side-effect-failure.js';
 
 export async function incidentCards(context: CoreContext, incident: Incident, platform: ChatPlatform): Promise<{ header: Card; checklist: Card[] }> {
   const playbook = context.playbooks.get(incident.playbookId);
-  const [roles, steps] = await Promise.all([
+  const [roles, steps, tagged, clocks] = await Promise.all([
     context.store.roles.forIncident(incident.id),
     context.store.steps.list(incident.id),
+    context.store.tags.forIncident(incident.id),
+    context.store.clocks.forIncident(incident.id),
   ]);
   const mention = (userId: string) => platform.mention(userId);
-  const header = buildHeaderCard({ incident, playbook, roles, mention, timeZone: context.timeZone });
+  const taxonomy = taxonomyOf(context);
+  const tags = tagged.map((t) => taxonomy.label(t.tag, true));
+  const clockView = clocks.length ? { clocks: { list: clocks, now: context.clock.now() } } : {};
+  const header = buildHeaderCard({ incident, playbook, roles, mention, timeZone: context.timeZone, tags, ...clockView });
   const checklist = buildChecklistCards({
     incident,
     playbook,
     steps,
     mention,
     timeZone: context.timeZone,
+    clocks,
     ...(platform.checklistItemsPerCard ? { maxItemsPerCard: platform.checklistItemsPerCard } : {}),
   });
   return { header, checklist };

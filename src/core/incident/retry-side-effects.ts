@@ -1,6 +1,7 @@
 import type { CoreContext } from '../context.js';
 import type { Incident, Page } from './incident.js';
 import { publishIncident } from './publish-incident.js';
+import { similarCasesKey, wantsSimilarCases } from '../similar/post-similar-cases.js';
 import { isOpen } from './transitions.js';
 
 /**
@@ -77,6 +78,7 @@ async function outstanding(context: CoreContext, incident: Incident, healing: Ca
   // Invites happen after the cards; one cut short (a rate limit, an outage, a crash) is finished too.
   const platform = context.platforms.get(incident.platform);
   if (incident.channelId && platform?.invite && !(await context.store.events.findByIdempotencyKey(`invited:${incident.id}:${incident.channelId}`))) reasons.push('invites');
+  if (wantsSimilarCases(incident) && !(await context.store.events.findByIdempotencyKey(similarCasesKey(incident)))) reasons.push('similar cases');
   if (!messages.some((m) => m.purpose === 'header')) reasons.push('header card');
   if (steps.length > 0 && !messages.some((m) => m.purpose === 'checklist')) reasons.push('checklist card');
   if (staleEvent !== undefined) reasons.push('card update');

@@ -46,6 +46,9 @@ const DESCRIBE: Partial<Record<StoredEvent['kind'], Describe>> = {
   step_unticked: (p) => `unticked step ${str(p.step)}: ${str(p.title)}`,
   action_item_added: (p, m) => `added action item ${str(p.number)}: ${str(p.text)} (owner ${m(str(p.owner))}, due ${str(p.due)})`,
   action_item_completed: (p) => `completed action item ${str(p.number)}${p.on_time ? '' : ' (late)'}`,
+  review_posted: () => 'posted the post-incident review draft',
+  action_item_reminded: (p, m) =>
+    `${p.sent ? 'reminded' : 'could not remind'} ${m(str(p.owner))} of action item ${str(p.number)} ${p.when === 'day_before' ? '(due tomorrow)' : '(due today)'}${p.error ? `: ${str(p.error)}` : ''}`,
   channel_created: (p) => `opened channel #${str(p.name)}`,
   exercise_started: (p) => `started a tabletop exercise of ${str(p.case_study_id)} (${str(p.injects_total)} injects), practising ${str(p.playbook_id)}`,
   exercise_inject: (p) => `revealed inject ${str(p.number)} of ${str(p.total)}: ${str(p.tactic)}, ${str(p.technique_name)} (${str(p.technique)})`,

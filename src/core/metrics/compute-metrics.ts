@@ -2,7 +2,7 @@ import { SEVERITIES } from '../domain.js';
 import type { DurationSample, MetricsSource, MetricValues, RateMetric, RawMetrics, SeverityCounts, TimeMetric, TimeMetricKey } from './metrics.js';
 import { quartersIn, type Period } from './period.js';
 
-const UNITS: Record<TimeMetricKey, { unit: TimeMetric['unit']; seconds: number }> = {
+export const UNITS: Record<TimeMetricKey, { unit: TimeMetric['unit']; seconds: number }> = {
   mttd: { unit: 'minutes', seconds: 60 },
   mttt: { unit: 'minutes', seconds: 60 },
   mttc: { unit: 'minutes', seconds: 60 },

@@ -39,7 +39,7 @@ export const DEFINITIONS: Record<MetricKey, MetricDefinition> = {
   },
   action_item_completion: {
     name: 'Action items done on time',
-    how: 'action items due in the period completed on or before their due date (calendar day in the bot\'s time zone) / action items due in the period',
+    how: 'post-incident action items (not exercise corrective actions) due in the period completed on or before their due date (calendar day in the bot\'s time zone) / those due in the period',
     better: 'higher',
   },
 };

@@ -3,6 +3,9 @@ import type { CoreContext } from '../context.js';
 import type { Incident } from '../incident/incident.js';
 import type { ChatPlatform } from '../ports/chat-platform.js';
 import { renderWeeklyChart } from './chart.js';
+import { clocksDueSection } from '../clocks/clocks-due.js';
+import { byTechniqueSection } from '../taxonomy/count-tags.js';
+import { overdueActionItemsSection } from '../review/overdue-section.js';
 import { computeMetrics } from './compute-metrics.js';
 import { DEFINITIONS, METRIC_KEYS } from './definitions.js';
 import { formatMetric, round1, trend } from './format.js';
@@ -80,8 +83,8 @@ export function metricsCard(
   };
 }
 
-/** The weekly digest as of `now`: last week and the quarter so far, each beside the period before. */
-export async function buildDigest(context: CoreContext, now: Date): Promise<Digest> {
+/** The weekly digest as of `now`: last week and the quarter so far, each beside the period before; `platform` is where it goes (owners are mentioned there). */
+export async function buildDigest(context: CoreContext, now: Date, platform?: ChatPlatform): Promise<Digest> {
   const tz = context.timeZone;
   const [week, quarter] = await Promise.all([
     metricsView(context, { kind: 'last-week' }, now, 'Last week'),
@@ -92,6 +95,10 @@ export async function buildDigest(context: CoreContext, now: Date): Promise<Dige
     context.store.metrics.weekly(lastWeeks(now, tz, CHART_WEEKS)),
   ]);
   const card = metricsCard(`Weekly response metrics: ${week.period.label}`, [week, quarter], { incidents: { heading: 'Incidents declared last week', list: declared.incidents, total: declared.total }, weeks }, tz);
+  card.sections?.push(await byTechniqueSection(context, quarter.period));
+  card.sections?.push(await overdueActionItemsSection(context, now, platform));
+  const clocksDue = await clocksDueSection(context, now);
+  if (clocksDue) card.sections?.push(clocksDue);
   const data = renderWeeklyChart(weeks);
   const first = weeks[0] ? localDateString(weeks[0].from, tz) : '';
   return { card, weeks, chart: { filename: `metrics-${first}-8-weeks.png`, title: `Incidents and MTTR, last ${CHART_WEEKS} weeks`, data, mimeType: 'image/png' } };
@@ -100,7 +107,7 @@ export async function buildDigest(context: CoreContext, now: Date): Promise<Dige
 /** Where scheduled posts go: the first chat edge that is running. */
 /** Posts the digest card and, where the platform takes files, its chart. */
 export async function postDigest(context: CoreContext, platform: ChatPlatform, channelId: string, now: Date): Promise<Digest> {
-  const digest = await buildDigest(context, now);
+  const digest = await buildDigest(context, now, platform);
   await platform.postCard(channelId, digest.card);
   if (platform.uploadFile) await platform.uploadFile(channelId, digest.chart);
   return digest;

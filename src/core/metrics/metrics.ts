@@ -82,6 +82,9 @@ export interface OverdueActionItem {
   text: string;
   owner: string;
   due: string;
+  /** A private incident's item is shown by number only outside its channel. */
+  incidentPrivate: boolean;
+  source: 'incident' | 'exercise';
 }
 
 export interface IncidentListFilter {
@@ -104,4 +107,6 @@ export interface MetricsSource {
   listIncidents(filter: IncidentListFilter): Promise<Incident[]>;
   /** Open action items whose due date (a calendar day) is before `today`. */
   overdueActionItems(today: string): Promise<OverdueActionItem[]>;
+  /** One incident's own durations in seconds, by the same definitions as the time metrics (null: not reached). */
+  incidentDurations(incidentId: number): Promise<Record<TimeMetricKey, number | null>>;
 }

@@ -11,8 +11,8 @@ import type { PeriodSpec } from './period.js';
 export async function showMetrics(context: CoreContext, actor: Actor, spec?: PeriodSpec): Promise<Reply> {
   const now = context.clock.now();
   if (!spec) {
-    const digest = await buildDigest(context, now);
     const platform = platformFor(context, { platform: actor.platform });
+    const digest = await buildDigest(context, now, platform);
     if (platform.uploadFile) await platform.uploadFile(actor.channelId, digest.chart);
     return publicReply(digest.card.title, digest.card);
   }

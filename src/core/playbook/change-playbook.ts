@@ -4,6 +4,7 @@ import { staffRoles, stepsFromPlaybook } from '../incident/declare-incident.js';
 import { changeGoverned } from '../incident/permissions.js';
 import { deliverPendingPages, refreshCards } from '../incident/publish-incident.js';
 import { publicReply, type Reply } from '../reply.js';
+import { recordSuggestedTags } from '../taxonomy/record-suggested-tags.js';
 
 /** Swaps the checklist for another playbook's; ticks on the old one stay in the timeline. */
 export async function changePlaybook(context: CoreContext, actor: Actor, incidentId: number, playbookId: string | null): Promise<Reply> {
@@ -17,6 +18,8 @@ export async function changePlaybook(context: CoreContext, actor: Actor, inciden
     await store.steps.replace(incident.id, stepsFromPlaybook(playbook));
     await store.events.append({ incidentId, kind: 'playbook_changed', payload: { from: incident.playbookId, to: playbookId, reason }, actor: actor.userId, occurredAt: now });
     await staffRoles(store, updated, playbook, actor.userId, now);
+    // The new playbook's default tags join the incident's; none is removed (people may have added or kept them).
+    await recordSuggestedTags(context, store, updated, playbook, now, { playbookOnly: true });
   }, playbookId ?? 'none');
   await refreshCards(context, incidentId);
   await deliverPendingPages(context, incidentId);

@@ -29,7 +29,8 @@ export function fillTemplate(body: string, context: TemplateContext): string {
     'incident.impact_started_at': formatTime(incident.impactStartedAt, timeZone),
     'incident.detected_at': formatTime(incident.detectedAt, timeZone),
     'incident.commander': context.commander ?? 'the incident commander',
-    'incident.description': incident.description || incident.title,
+    'incident.summary': incident.summary || incident.title,
+    'incident.description': incident.summary || incident.title,
     now: formatTime(context.now, timeZone),
   };
   for (const deadline of playbook?.deadlines ?? []) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ROLE_IDS, SEVERITIES } from '../domain.js';
+import { CLOCK_KINDS } from '../clocks/deadline.js';
 
 /** Phases in the order a checklist shows them. */
 export const PHASES = ['immediate', 'investigation', 'remediation', 'communication', 'review'] as const;
@@ -24,6 +25,8 @@ export const TEMPLATE_PLACEHOLDERS = [
   'incident.impact_started_at',
   'incident.detected_at',
   'incident.commander',
+  'incident.summary',
+  // The summary's first name: playbooks written before it was called a summary keep working.
   'incident.description',
   'now',
 ] as const;
@@ -42,6 +45,8 @@ export const stepSchema = z.strictObject({
     .max(75, 'a step title is at most 75 characters (it is a checkbox label); put the rest in `detail`'),
   detail: z.string().max(2000).optional(),
   role: z.enum(ROLE_IDS).optional(),
+  /** The step asks whether a regulatory clock applies: its checklist card offers a button that starts it (`flag <id>`). */
+  offers_flag: z.enum(CLOCK_KINDS).optional(),
 });
 
 export const deadlineSchema = z.strictObject({
@@ -64,6 +69,48 @@ export const communicationSchema = z.strictObject({
 
 const severityRoles = z.array(z.enum(ROLE_IDS));
 
+/**
+ * A matching cue: a word or phrase, plain (`"data leak"`) or weighted (`{ phrase: "other customers", weight: 3 }`).
+ * Phrases are compared after stemming and dropping stopwords, so "leaked" matches "leaks" and
+ * "other customers' tickets" matches "other customer tickets". A plain string weighs 1 (a single
+ * word) or 2 (a phrase).
+ */
+export const cueSchema = z.union([
+  z.string().min(2),
+  z.strictObject({
+    phrase: z.string().min(2),
+    weight: z.number().min(0).max(10).describe('evidence this cue adds (or removes, in `negative`); a plain string weighs 1, or 2 when a phrase'),
+  }),
+]);
+
+export interface WeightedCue {
+  phrase: string;
+  weight: number;
+}
+
+function weighted(cue: z.infer<typeof cueSchema>): WeightedCue {
+  if (typeof cue !== 'string') return cue;
+  return { phrase: cue, weight: /\s|[-_]/.test(cue.trim()) ? 2 : 1 };
+}
+
+export const matchSchema = z
+  .strictObject({
+    keywords: z.array(cueSchema).min(1).describe('words and phrases people write about this kind of incident'),
+    signals: z.array(cueSchema).default([]).describe('monitoring signal names that point to this playbook'),
+    negative: z
+      .array(cueSchema)
+      .default([])
+      .describe('words and phrases that speak against this playbook (their weight is subtracted)'),
+  })
+  .transform((match) => ({
+    /** The keyword phrases (weights dropped), as older code reads them. */
+    keywords: match.keywords.map((k) => weighted(k).phrase),
+    signals: match.signals.map((s) => weighted(s).phrase),
+    /** Every keyword and signal with its weight. */
+    cues: [...match.keywords, ...match.signals].map(weighted),
+    negative: match.negative.map(weighted),
+  }));
+
 export const playbookSchema = z
   .strictObject({
     id: slugId,
@@ -72,10 +119,7 @@ export const playbookSchema = z
     version: z.number().int().positive().default(1),
     private: z.boolean().default(false),
     default_severity: z.enum(SEVERITIES).default('sev3'),
-    match: z.strictObject({
-      keywords: z.array(z.string().min(2)).min(1),
-      signals: z.array(z.string().min(2)).default([]),
-    }),
+    match: matchSchema,
     detection_signals: z.array(z.string().min(5)).min(1),
     page: z.strictObject({
       sev1: severityRoles,

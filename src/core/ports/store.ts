@@ -16,6 +16,9 @@ import type { CardKey } from './chat-platform.js';
 import type { AlertRepository } from '../signals/alert.js';
 import type { MetricsSource } from '../metrics/metrics.js';
 import type { ExerciseRepository } from '../exercise/exercise.js';
+import type { TagRepository } from '../taxonomy/tags.js';
+import type { ClockRepository } from '../clocks/clock.js';
+import type { ActionItemReminderRepository } from '../review/action-item-reminders.js';
 
 /** Persistence as the core sees it. The database adapter implements it with kysely over pg or PGlite. */
 export interface Store {
@@ -36,8 +39,14 @@ export interface Store {
   alerts: AlertRepository;
   /** Tabletop exercises (exercise/exercise.ts). */
   exercises: ExerciseRepository;
+  /** Taxonomy tags of incidents, and the past incidents similar cases are drawn from (taxonomy/tags.ts). */
+  tags: TagRepository;
   /** Who publishes an incident's cards across replicas, and what each bound message shows (incident/refresh-cards.ts). */
   cardPublishing: CardPublishing;
+  /** Regulatory clocks and their reminders (clocks/clock.ts). */
+  clocks: ClockRepository;
+  /** Action items' reminders to their owners, durable jobs like pages (review/action-item-reminders.ts). */
+  actionItemReminders: ActionItemReminderRepository;
 }
 
 export interface IncidentFilter {
@@ -58,6 +67,8 @@ export interface IncidentRepository {
 export interface EventRepository {
   /** False when the idempotency key was already used: the request was a retry. */
   append(event: NewEvent): Promise<boolean>;
+  /** Several events in one statement; how many were new (a used idempotency key writes nothing). */
+  appendAll(events: readonly NewEvent[]): Promise<number>;
   forIncident(incidentId: number): Promise<StoredEvent[]>;
   findByIdempotencyKey(key: string): Promise<StoredEvent | undefined>;
   latest(kind: EventKind, incidentId?: number): Promise<StoredEvent | undefined>;
@@ -87,7 +98,8 @@ export interface PageRepository {
 }
 
 export interface ActionItemRepository {
-  add(item: Omit<ActionItem, 'number' | 'doneAt' | 'doneBy'>): Promise<ActionItem>;
+  /** `source` defaults to `incident`. */
+  add(item: Omit<ActionItem, 'number' | 'doneAt' | 'doneBy' | 'source'> & { source?: ActionItem['source'] }): Promise<ActionItem>;
   forIncident(incidentId: number): Promise<ActionItem[]>;
   complete(incidentId: number, number: number, at: Date, by: string): Promise<void>;
 }

@@ -5,6 +5,7 @@ import type { ActionItem } from '../incident/incident.js';
 import type { ChatPlatform } from '../ports/chat-platform.js';
 import { privateReply, publicReply, type Reply } from '../reply.js';
 import { formatTime } from '../time/time-input.js';
+import { planReminders } from './action-item-reminders.js';
 
 /** Today's date in the bot's time zone, as YYYY-MM-DD: due dates are calendar days there. */
 export function localDate(at: Date, timeZone: string): string {
@@ -15,10 +16,18 @@ export function isOverdue(item: ActionItem, today: string): boolean {
   return item.doneAt === null && item.due < today;
 }
 
+/** An item's status as every list shows it: open, overdue, done (on time) or done late. */
+export function actionItemStatus(item: ActionItem, today: string, timeZone: string): 'open' | 'overdue' | 'done' | 'done late' {
+  if (item.doneAt) return localDate(item.doneAt, timeZone) <= item.due ? 'done' : 'done late';
+  return isOverdue(item, today) ? 'overdue' : 'open';
+}
+
 export async function addActionItem(context: CoreContext, actor: Actor, incidentId: number, text: string, owner: string, due: string, platform: ChatPlatform): Promise<Reply> {
   const now = context.clock.now();
-  const item = await changeIncident(context, incidentId, async (store) => {
-    const item = await store.actionItems.add({ incidentId, text, owner, due, createdAt: now, createdBy: actor.userId });
+  const item = await changeIncident(context, incidentId, async (store, incident) => {
+    const item = await store.actionItems.add({ incidentId, text, owner, due, createdAt: now, createdBy: actor.userId, source: incident.isExercise ? 'exercise' : 'incident' });
+    // The owner is reminded the day before and on the due date (review/remind-action-items.ts).
+    await store.actionItemReminders.schedule(incidentId, item.number, planReminders(due, now, context.timeZone));
     await store.events.append({ incidentId, kind: 'action_item_added', payload: { number: item.number, text, owner, due }, actor: actor.userId, occurredAt: now });
     return item;
   });
@@ -33,6 +42,7 @@ export async function completeActionItem(context: CoreContext, actor: Actor, inc
     if (!item) throw new AppError('not_found', items.length ? `there is no action item ${number}; \`/incident actions\` lists them` : 'this incident has no action items yet');
     if (item.doneAt) throw new AppError('invalid_transition', `action item ${number} is already done`);
     await store.actionItems.complete(incidentId, number, now, actor.userId);
+    await store.actionItemReminders.cancel(incidentId, number);
     const onTime = localDate(now, context.timeZone) <= item.due;
     await store.events.append({ incidentId, kind: 'action_item_completed', payload: { number, on_time: onTime }, actor: actor.userId, occurredAt: now });
     return { ...item, onTime };

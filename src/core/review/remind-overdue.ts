@@ -20,7 +20,7 @@ export async function remindOverdueActionItems(context: CoreContext, at: Date): 
     const platform = context.platforms.get(first.incidentPlatform);
     if (!platform) continue;
     const lines = owned.map(
-      (item) => `#${item.incidentId} item ${item.number}: ${item.text} (due ${item.due})${item.incidentChannelId ? `; \`/incident action done ${item.number}\` in its channel` : ''}`,
+      (item) => `#${item.incidentId} item ${item.number}: ${item.incidentPrivate ? 'a private incident\'s item (see it in its channel)' : item.text} (due ${item.due})${item.incidentChannelId ? `; \`/incident action done ${item.number}\` in its channel` : ''}`,
     );
     try {
       await platform.sendDirect(first.owner, {

@@ -1,6 +1,8 @@
 import type { CoreContext } from '../context.js';
 import { startSideEffectRetries, type SideEffectRetries } from '../incident/retry-side-effects.js';
 import { runDuePages, type PagingRound } from './deliver-pages.js';
+import { runDueActionItemReminders } from '../review/remind-action-items.js';
+import { runDueReminders } from '../clocks/remind-clocks.js';
 
 export interface PagingLoop {
   /** One round now: deliver pending pages, escalate unacknowledged ones, resolve external alerts. */
@@ -28,9 +30,17 @@ export function startPagingLoop(context: CoreContext, intervalMs: number): Pagin
   const tick = async (): Promise<PagingRound> => {
     // One round at a time in this process; other processes are kept apart by the row claims.
     if (running) return running;
-    running = runDuePages(context).finally(() => {
-      running = null;
-    });
+    running = runDuePages(context)
+      // Action items' reminders are durable jobs of the same kind (review/remind-action-items.ts).
+      .then(async (round) => {
+        await runDueActionItemReminders(context).catch((error: unknown) => context.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'action item reminder round failed'));
+        // Regulatory clocks' reminders too (clocks/remind-clocks.ts), by the injected clock.
+        await runDueReminders(context).catch((error: unknown) => context.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'clock reminder round failed'));
+        return round;
+      })
+      .finally(() => {
+        running = null;
+      });
     return running;
   };
   const timer = setInterval(() => {

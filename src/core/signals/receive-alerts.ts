@@ -69,7 +69,7 @@ async function receiveAlert(context: CoreContext, signal: AlertSignal, key: stri
     { ...alertPlatform(context), userId: signal.source },
     {
       title: signal.title,
-      description: signal.description,
+      summary: signal.description,
       ...(signal.severity ? { severity: signal.severity } : {}),
       ...(signal.playbookId ? { playbookId: signal.playbookId } : {}),
       detectedAt,

@@ -31,7 +31,7 @@ export function triageCard(incident: Incident, alert: StoredAlert, options: { ti
     title: `Alert for triage: ${ref} · ${incident.title}`,
     subtitle: decided ?? 'Waiting for someone to declare or dismiss it',
     fields,
-    ...(incident.description ? { sections: [{ text: incident.description.slice(0, 2900) }] } : {}),
+    ...(incident.summary ? { sections: [{ text: incident.summary.slice(0, 2900) }] } : {}),
     ...(decided
       ? {}
       : {

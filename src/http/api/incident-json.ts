@@ -1,5 +1,7 @@
 import type { StoredEvent } from '../../core/events/event-kinds.js';
 import type { Incident } from '../../core/incident/incident.js';
+import type { RegulatoryClock } from '../../core/clocks/clock.js';
+import { isLate } from '../../core/clocks/deadline.js';
 
 const iso = (at: Date | null) => (at ? at.toISOString() : null);
 
@@ -8,6 +10,7 @@ export function incidentJson(incident: Incident) {
   return {
     id: incident.id,
     title: incident.title,
+    summary: incident.summary,
     severity: incident.severity,
     state: incident.state,
     playbook: incident.playbookId,
@@ -26,6 +29,20 @@ export function incidentJson(incident: Incident) {
     resolved_at: iso(incident.resolvedAt),
     closed_at: iso(incident.closedAt),
     false_positive_at: iso(incident.falsePositiveAt),
+  };
+}
+
+/**
+ * A regulatory clock: `late` is true when it was notified after its deadline, or is still running
+ * past it. Unflagged clocks are not listed (their flag and unflag stay in the timeline).
+ */
+export function clockJson(clock: RegulatoryClock, now: Date) {
+  return {
+    kind: clock.kind,
+    started_at: clock.startedAt.toISOString(),
+    due_at: clock.dueAt.toISOString(),
+    notified_at: iso(clock.notifiedAt),
+    late: isLate(clock.dueAt, clock.notifiedAt, now),
   };
 }
 

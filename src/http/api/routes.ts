@@ -8,7 +8,9 @@ import { FIRST_YEAR, LAST_YEAR, MAX_PERIOD_YEARS, SPAN_HINT, quarterOf, quarterS
 import { wallClockExists } from '../../core/time/time-input.js';
 import { quoteBack } from '../../core/text-input.js';
 import { sendJson, type HttpServer, type RouteHandler } from '../server.js';
-import { eventJson, incidentJson } from './incident-json.js';
+import { sendReviewMarkdown } from './review-route.js';
+import { clockJson, eventJson, incidentJson } from './incident-json.js';
+import { INCIDENTS_BY_TAG_DEFINITION, incidentsByTag } from '../../core/taxonomy/count-tags.js';
 
 export interface ApiOptions {
   /** The bearer token; without it every API request is refused. */
@@ -95,12 +97,15 @@ export function registerApiRoutes(http: HttpServer, context: CoreContext, option
       }
       const metrics = await computeMetrics(context.store.metrics, range, context.timeZone);
       const mtta = options.mtta ? { mtta: await options.mtta(range) } : {};
+      const byTag = await incidentsByTag(context.store, range);
       sendJson(res, 200, {
         period: { from: range.from.toISOString(), to: range.to.toISOString(), time_zone: context.timeZone },
         ...metrics,
         ...mtta,
+        incidents_by_tag: byTag,
         definitions: {
           ...Object.fromEntries(Object.entries(DEFINITIONS).map(([key, d]) => [key, d.how])),
+          incidents_by_tag: INCIDENTS_BY_TAG_DEFINITION,
           ...(options.mtta ? { mtta: MTTA_DEFINITION } : {}),
         },
       });
@@ -119,7 +124,8 @@ export function registerApiRoutes(http: HttpServer, context: CoreContext, option
         return;
       }
       const incidents = await context.store.metrics.listIncidents({ ...period, limit: Number(limitText) });
-      sendJson(res, 200, incidents.map(incidentJson));
+      const tags = await context.store.tags.forIncidents(incidents.map((i) => i.id));
+      sendJson(res, 200, incidents.map((incident) => ({ ...incidentJson(incident), tags: tags.get(incident.id) ?? [] })));
     }),
   );
 
@@ -128,6 +134,8 @@ export function registerApiRoutes(http: HttpServer, context: CoreContext, option
     '/api/incidents/*',
     guarded(options, async (_req, res, url) => {
       const id = url.pathname.slice('/api/incidents/'.length);
+      const review = /^(\d{1,9})\/review\.md$/.exec(id);
+      if (review) return sendReviewMarkdown(context, res, Number(review[1]));
       if (!/^\d{1,9}$/.test(id)) {
         sendJson(res, 400, { error: `"${quoteBack(id)}" is not an incident id; ids are whole numbers, e.g. /api/incidents/12` });
         return;
@@ -137,8 +145,13 @@ export function registerApiRoutes(http: HttpServer, context: CoreContext, option
         sendJson(res, 404, { error: `no incident ${id}` });
         return;
       }
-      const events = await context.store.events.forIncident(incident.id);
-      sendJson(res, 200, { ...incidentJson(incident), timeline: events.map(eventJson) });
+      const [events, tags, clocks] = await Promise.all([
+        context.store.events.forIncident(incident.id),
+        context.store.tags.forIncident(incident.id),
+        context.store.clocks.forIncident(incident.id),
+      ]);
+      const now = context.clock.now();
+      sendJson(res, 200, { ...incidentJson(incident), tags: tags.map((t) => t.tag), clocks: clocks.map((c) => clockJson(c, now)), timeline: events.map(eventJson) });
     }),
   );
 }

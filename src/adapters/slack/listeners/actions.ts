@@ -6,7 +6,7 @@ import { decodeCardClick, handleCardClick, type CardClick } from '../../../core/
 import { isSeverity } from '../../../core/domain.js';
 import { matchPlaybook } from '../../../core/playbook/match-playbook.js';
 import { ACTION, decodeMetadata, incidentIdOf } from '../ids.js';
-import { assignForm, dismissForm, severityForm } from '../../../core/cards/forms.js';
+import { assignForm, dismissForm, lateReasonsForm, severityForm } from '../../../core/cards/forms.js';
 import { declareModal, formModal } from '../modals.js';
 import { responseFor, type ListenerDeps } from './deps.js';
 
@@ -57,7 +57,7 @@ export function registerActions(app: App, deps: ListenerDeps): void {
   });
 
   // Buttons that run at once: the core decodes the card action id and value, as for every edge.
-  const immediate = new RegExp(`^(${CARD_ACTION.state}(:.*)?|${CARD_ACTION.pageAck}|${CARD_ACTION.triageDeclare})$`);
+  const immediate = new RegExp(`^(${CARD_ACTION.state}(:.*)?|${CARD_ACTION.pageAck}|${CARD_ACTION.triageDeclare}|${CARD_ACTION.playbook}(:.*)?|${CARD_ACTION.flag}(:.*)?)$`);
   app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: immediate }, async ({ ack, body, action, respond }) => {
     await ack();
     const decoded = decodeCardClick(action.action_id, action.value ?? '');
@@ -71,6 +71,20 @@ export function registerActions(app: App, deps: ListenerDeps): void {
       'open dismiss',
       async () => {
         await deps.client.views.open({ trigger_id: body.trigger_id, view: formModal(dismissForm(incidentId ?? 0), { channelId: body.channel?.id ?? '', ...(incidentId ? { incidentId } : {}) }) });
+      },
+      (reply) => respond(responseFor(reply)),
+    );
+  });
+
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: CARD_ACTION.lateReasons }, async ({ ack, body, action, respond }) => {
+    await ack();
+    const incidentId = incidentIdOf(action.value);
+    const clock = action.value?.split(':')[1] ?? '';
+    await deps.run(
+      'open late reasons',
+      async () => {
+        const metadata = { channelId: body.channel?.id ?? '', ...(incidentId ? { incidentId } : {}) };
+        await deps.client.views.open({ trigger_id: body.trigger_id, view: formModal(lateReasonsForm(incidentId ?? 0, clock), metadata) });
       },
       (reply) => respond(responseFor(reply)),
     );

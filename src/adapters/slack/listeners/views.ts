@@ -11,7 +11,7 @@ import { replyInChannel, type ListenerDeps } from './deps.js';
 
 type Values = ViewOutput['state']['values'];
 
-const FORM_CALLBACKS = new RegExp(`^(${[CARD_ACTION.severity, CARD_ACTION.assign, CARD_ACTION.triageDismiss].join('|')})$`);
+const FORM_CALLBACKS = new RegExp(`^(${[CARD_ACTION.severity, CARD_ACTION.assign, CARD_ACTION.triageDismiss, CARD_ACTION.lateReasons].join('|')})$`);
 
 /** The one element value of an input block, whatever its kind. */
 function valueOf(values: Values, blockId: string): string | undefined {
@@ -29,7 +29,7 @@ export function declareRequestOf(values: Values, now: Date): { request: DeclareR
   if (!title) return { errors: { title: 'Give the incident a title, e.g. "Support bot obeys hidden instructions".' } };
   const playbook = valueOf(values, 'playbook') ?? AUTO_PLAYBOOK;
   const severity = valueOf(values, 'severity');
-  const description = valueOf(values, 'description')?.trim();
+  const summary = valueOf(values, 'summary')?.trim();
   const started = valueOf(values, 'started');
   const visibility = valueOf(values, 'private');
   const impactStartedAt = started ? new Date(Number(started) * 1000) : undefined;
@@ -39,7 +39,7 @@ export function declareRequestOf(values: Values, now: Date): { request: DeclareR
       title,
       ...(playbook === NO_PLAYBOOK ? { playbookId: null } : playbook !== AUTO_PLAYBOOK ? { playbookId: playbook } : {}),
       ...(severity && isSeverity(severity) ? { severity } : {}),
-      ...(description ? { description } : {}),
+      ...(summary ? { summary } : {}),
       ...(impactStartedAt ? { impactStartedAt } : {}),
       ...(visibility === 'yes' || visibility === 'no' ? { private: visibility === 'yes' } : {}),
     },

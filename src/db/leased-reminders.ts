@@ -1,0 +1,44 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Database } from './tables.js';
+
+/** Reminder tables that are claimed under a lease and settled once, as pages are (page-queue.ts). */
+export type ReminderTable = 'clock_reminders' | 'action_item_reminders';
+
+export interface ReminderClaimRequest {
+  now: Date;
+  worker: string;
+  leaseMs: number;
+  limit: number;
+}
+
+/**
+ * Claims due, pending reminders of `table` for `worker`. The inner SELECT skips rows another worker
+ * is claiming right now; the lease keeps them skipped after it commits, until it settles the
+ * reminder or the lease runs out. Oldest first.
+ */
+export async function claimDueReminders<T extends ReminderTable>(db: Kysely<Database>, table: T, request: ReminderClaimRequest): Promise<Selectable<Database[T]>[]> {
+  const until = new Date(request.now.getTime() + request.leaseMs);
+  const result = await sql<Selectable<Database[T]> & { id: number; due_at: Date | string }>`
+    UPDATE ${sql.table(table)} AS r
+       SET claimed_by = ${request.worker}, claimed_until = ${until}, attempts = r.attempts + 1
+      FROM (
+        SELECT id FROM ${sql.table(table)}
+         WHERE status = 'pending' AND due_at <= ${request.now}
+           AND (claimed_until IS NULL OR claimed_until <= ${request.now})
+         ORDER BY due_at, id
+         LIMIT ${request.limit}
+         FOR UPDATE SKIP LOCKED
+      ) AS due
+     WHERE r.id = due.id
+    RETURNING r.*`.execute(db);
+  const at = (row: { due_at: Date | string }) => new Date(row.due_at).getTime();
+  return result.rows.sort((a, b) => at(a) - at(b) || a.id - b.id);
+}
+
+/** Renews this worker's lease on a reminder it still holds, before it sends; false when it no longer holds it. */
+export async function holdReminder(db: Kysely<Database>, table: ReminderTable, reminderId: number, claim: { worker: string; now: Date; leaseMs: number }): Promise<boolean> {
+  const result = await sql`
+    UPDATE ${sql.table(table)} SET claimed_until = ${new Date(claim.now.getTime() + claim.leaseMs)}
+     WHERE id = ${reminderId} AND claimed_by = ${claim.worker} AND claimed_until > ${claim.now} AND status = 'pending'`.execute(db);
+  return Number(result.numAffectedRows ?? 0) > 0;
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { LABELS, evaluate, loadReports, type Evaluation } from '../src/cli/eval-matcher.js';
+import { playbooksDirectory } from '../src/app.js';
+import { loadPlaybooks } from '../src/core/playbook/load-playbooks.js';
+
+// Targets of issue 10: at least 90 % accuracy and at least 85 % recall on every class, on the
+// held-out split. The held-out reports (`blind2-*`) were written after the matcher was tuned, by
+// someone who saw neither its cues nor the other reports; they are never trained or tuned on.
+const ACCURACY = 0.9;
+const RECALL = 0.85;
+// Measured on the held-out split when it was first scored (2026-11-30): "none" recall was 70 %
+// (6 of 20 infrastructure incidents with no model fault were given a playbook). The target is not
+// met for that class (issue 10 stays open); this floor keeps it from sliding further.
+const HELD_OUT_RECALL_FLOOR: Partial<Record<(typeof LABELS)[number], number>> = { none: 0.7 };
+
+const reports = loadReports();
+const playbooks = (await loadPlaybooks(playbooksDirectory({}))).all();
+
+function shortfalls(e: Evaluation, floors: Partial<Record<(typeof LABELS)[number], number>> = {}): string[] {
+  const out: string[] = [];
+  if (e.accuracy < ACCURACY) out.push(`accuracy ${(e.accuracy * 100).toFixed(1)}% < 90%`);
+  for (const label of LABELS) {
+    const wanted = floors[label] ?? RECALL;
+    if (e.recall[label] < wanted) out.push(`${label} recall ${(e.recall[label] * 100).toFixed(1)}% < ${wanted * 100}%`);
+  }
+  return out;
+}
+
+describe('the labelled incident reports', () => {
+  it('are at least 160, balanced over the four playbooks and none, each with a source and a split', () => {
+    expect(reports.length).toBeGreaterThanOrEqual(160);
+    expect(new Set(reports.map((r) => r.id)).size).toBe(reports.length);
+    for (const label of LABELS) {
+      const n = reports.filter((r) => r.label === label).length;
+      expect(n, label).toBeGreaterThanOrEqual(32);
+      expect(n / reports.length, label).toBeLessThan(0.3);
+    }
+    for (const r of reports) {
+      expect(r.text.length, r.id).toBeGreaterThan(20);
+      expect(r.source.length, r.id).toBeGreaterThan(3);
+      expect(['tune', 'held-out']).toContain(r.split);
+    }
+    const heldOut = reports.filter((r) => r.split === 'held-out');
+    expect(heldOut.length).toBeGreaterThanOrEqual(100);
+    for (const label of LABELS) expect(heldOut.filter((r) => r.label === label).length, label).toBeGreaterThanOrEqual(20);
+  });
+
+  it('hold out exactly the blind batch, written after tuning', () => {
+    for (const r of reports) expect(r.split, r.id).toBe(r.id.startsWith('blind2-') ? 'held-out' : 'tune');
+  });
+});
+
+describe('the playbook matcher on the labelled reports', () => {
+  it('meets the targets on the tune split', () => {
+    expect(shortfalls(evaluate(playbooks, reports, 'tune'))).toEqual([]);
+  });
+
+  it('meets the targets on the held-out split, but for the measured floor of "none"', () => {
+    expect(shortfalls(evaluate(playbooks, reports, 'held-out'), HELD_OUT_RECALL_FLOOR)).toEqual([]);
+  });
+});
