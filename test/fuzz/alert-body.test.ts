@@ -102,7 +102,7 @@ const bodyText: fc.Arbitrary<string> = fc.oneof(
     ),
   },
   { weight: 3, arbitrary: fc.tuple(fc.oneof(alertmanagerBody, genericBody), fc.array(hugeNumberText, { minLength: 1, maxLength: 3 })).map(([b, numbers]) => withHugeNumbers(JSON.stringify(b), numbers)) },
-  { weight: 2, arbitrary: fc.constantFrom('{"title":"Huge","severity":1e400}', '{"title":"Huge","severity":123456789012345678901234567890}', '{"__proto__":{"title":"polluted"},"title":"Proto"}', '{"title":"Dup","title":"Dup 2"}', '{"alerts":{"length":1e9}}') },
+  { weight: 2, arbitrary: fc.constantFrom('{"title":"Huge","severity":1e400}', '{"title":"Huge","severity":123456789012345678901234567890}', '{"__proto__":{"title":"polluted"},"title":"Proto"}', '{"title":"Dup","title":"Dup 2"}', '{"alerts":{"length":1e9}}', '{"title":"Proto severity","severity":"constructor"}', '{"title":"Proto severity","severity":"__proto__"}', '{"version":"4","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"Proto","severity":"toString"},"startsAt":"2026-11-25T08:00:00Z","fingerprint":"f00d"}]}') },
 );
 /** What arrives over HTTP: JSON text (mostly), or not JSON at all. */
 const httpBody: fc.Arbitrary<string> = fc.oneof(
@@ -153,6 +153,13 @@ describe('parseAlertBody on generated bodies', () => {
     // Both answers are exercised, not only refusals.
     expect(outcomes.signals).toBeGreaterThan(runs(10_000) / 20);
     expect(outcomes.error).toBeGreaterThan(runs(10_000) / 10);
+  });
+
+  it('refuses a severity named like a method of Object ("constructor", "toString"), as any unknown word', () => {
+    for (const word of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      const parsed = parseAlertBody({ title: 'Proto severity', severity: word }, PLAYBOOKS);
+      expect(parsed).toEqual({ error: `severity: expected sev1 to sev4 (or critical, high, warning, low), got "${word}"` });
+    }
   });
 
   it('takes values that are not JSON at all (undefined, a function, a Map, a cycle) without throwing', () => {

@@ -67,7 +67,8 @@ export function toSeverity(value: string | undefined): Severity | undefined {
   const text = value.trim().toLowerCase();
   if (isSeverity(text)) return text;
   if (/^[1-4]$/.test(text)) return `sev${text}` as Severity;
-  return SEVERITY_WORDS[text];
+  // Own keys only: "constructor" or "toString" must not find Object's methods.
+  return Object.hasOwn(SEVERITY_WORDS, text) ? SEVERITY_WORDS[text] : undefined;
 }
 
 /** The first issues, one line: a path holds the sender's keys (any length, newlines), so each part is quoted back short. */
