@@ -35,6 +35,8 @@ function boltKind(body: Record<string, unknown>): BoltKind | undefined {
 }
 
 const text = z.string();
+/** A workspace or org id: Bolt keys objects by it, so a name of Object's own (`__proto__`) answered 500. */
+const teamId = z.string().refine((value) => !(value in Object.prototype), 'not a workspace id');
 const id = z.string().min(1);
 const httpUrl = z.url({ protocol: /^https?$/ });
 const record = z.looseObject({});
@@ -43,13 +45,13 @@ const functionData = z.looseObject({ execution_id: id }).nullable().optional();
 
 // ---- interactions (`payload=<json>`) ----
 
-const user = z.looseObject({ id, team_id: text.optional() });
+const user = z.looseObject({ id, team_id: teamId.optional() });
 const option = z.looseObject({ value: text });
 const interactionCommon = {
   type: text,
   user,
   // Null when the app is installed org-wide; then Bolt reads `user.team_id`.
-  team: z.looseObject({ id, enterprise_id: text.optional() }).nullable().optional(),
+  team: z.looseObject({ id, enterprise_id: teamId.optional() }).nullable().optional(),
   enterprise: z.looseObject({ id }).nullable().optional(),
   // Bolt reads `channel.id` whenever `channel` is present.
   channel: z.looseObject({ id }).optional(),
@@ -88,7 +90,7 @@ const viewFields = {
   callback_id: text,
   private_metadata: text.optional(),
   hash: text.optional(),
-  app_installed_team_id: text.optional(),
+  app_installed_team_id: teamId.optional(),
 };
 
 const blockActions = z.looseObject({
@@ -128,8 +130,8 @@ const slashCommand = z.looseObject({
   channel_id: id,
   trigger_id: id,
   response_url: httpUrl,
-  team_id: text.optional(),
-  enterprise_id: text.optional(),
+  team_id: teamId.optional(),
+  enterprise_id: teamId.optional(),
   api_app_id: text.optional(),
 });
 
@@ -149,10 +151,10 @@ const functionExecuted = z.looseObject({ type: z.literal('function_executed'), f
 const eventCallback = z.looseObject({
   type: z.literal('event_callback'),
   event,
-  team_id: text.optional(),
-  enterprise_id: text.nullable().optional(),
+  team_id: teamId.optional(),
+  enterprise_id: teamId.nullable().optional(),
   api_app_id: text.optional(),
-  authorizations: z.array(z.looseObject({ team_id: text.nullable().optional(), enterprise_id: text.nullable().optional() })).optional(),
+  authorizations: z.array(z.looseObject({ team_id: teamId.nullable().optional(), enterprise_id: teamId.nullable().optional() })).optional(),
   response_urls: z.array(z.looseObject({ response_url: httpUrl })).optional(),
   function_data: functionData,
 });
