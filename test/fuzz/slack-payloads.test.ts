@@ -105,6 +105,14 @@ describe('checkSlackBody on generated bodies', () => {
   });
 });
 
+describe('checkSlackBody on a team id named like a property of Object', () => {
+  it('refuses it (Bolt keys objects by team id: "__proto__" answered 500)', () => {
+    const body = 'command=%2Fincident&text=help&user_id=U1&channel_id=C1&trigger_id=t&response_url=http%3A%2F%2F127.0.0.1%2Frespond%2Fx&team_id=__proto__';
+    expect(checkSlackBody(FORM_CONTENT_TYPE, Buffer.from(body)).ok).toBe(false);
+    expect(checkSlackBody(FORM_CONTENT_TYPE, Buffer.from(body.replace('__proto__', 'T0TEAM'))).ok).toBe(true);
+  });
+});
+
 describe(`POST /slack/events with generated, correctly signed bodies (${onRealPostgres ? 'Postgres' : 'PGlite'})`, () => {
   let database: TestDatabase;
   let h: SlackHarness;
