@@ -1,6 +1,8 @@
 import { CARD_ACTION } from './cards/actions.js';
 import { AUTO_PLAYBOOK, NO_PLAYBOOK } from './cards/forms.js';
 import { declareIncident, declaredReply } from './incident/declare-incident.js';
+import { decideFromForm } from './exercise/decide-exercise.js';
+import { hotWashFromForm } from './exercise/hot-wash.js';
 import { completeStep } from './checklist/complete-step.js';
 import { flagClock } from './clocks/flag-clock.js';
 import { submitLateReasons } from './clocks/notify-clock.js';
@@ -42,7 +44,11 @@ export type CardClick =
   /** A checklist step's flag button; value `<incidentId>:<gdpr-breach|ai-act-serious>`. */
   | { action: 'flag'; value: string }
   /** The reasons-for-the-delay form; value `<incidentId>:<gdpr|ai-act>`. */
-  | { action: 'late-reasons'; value: string; reasons: string };
+  | { action: 'late-reasons'; value: string; reasons: string }
+  /** An exercise decision with its reasoning (the option button, then its form); value `<incidentId>:<inject>:<option>`. */
+  | { action: 'exercise-decision'; value: string; reasoning: string }
+  /** The hot wash form; value `<incidentId>`. */
+  | { action: 'exercise-hot-wash'; value: string; answers: { went_well?: string; to_change?: string; playbook_gap?: string } };
 
 const TIMED_STATES: readonly string[] = ['triaged', 'contained', 'resolved', 'closed'];
 
@@ -101,6 +107,10 @@ async function runClick(context: CoreContext, actor: Actor, click: CardClick): P
       if (!kind) throw new AppError('bad_command', `this button's value "${click.value}" is not one the bot made`);
       return click.action === 'flag' ? flagClock(context, actor, incidentId, kind) : submitLateReasons(context, actor, incidentId, kind, click.reasons);
     }
+    case 'exercise-decision':
+      return decideFromForm(context, actor, click.value, click.reasoning);
+    case 'exercise-hot-wash':
+      return hotWashFromForm(context, actor, click.value, click.answers);
     case 'triage-declare':
     case 'triage-dismiss': {
       if (!/^\d+$/.test(click.value)) throw new AppError('bad_command', `this button's value "${click.value}" is not one the bot made`);
@@ -122,6 +132,15 @@ export function decodeCardClick(actionId: string, value: string, inputs: Record<
   if (actionId === CARD_ACTION.playbook || actionId.startsWith(`${CARD_ACTION.playbook}:`)) return { action: 'playbook', value };
   // One flag button per clock on a card (`clock:flag:<kind>`), so Slack's action ids stay unique.
   if (actionId === CARD_ACTION.flag || actionId.startsWith(`${CARD_ACTION.flag}:`)) return { action: 'flag', value };
+  // One button per option (`exercise:decide:<option>`); the reasoning is required, so the form comes first.
+  if (actionId.startsWith(`${CARD_ACTION.exerciseDecide}:`) || actionId === CARD_ACTION.exerciseDecision) {
+    return text('reasoning') ? { action: 'exercise-decision', value, reasoning: text('reasoning') } : 'needs-input';
+  }
+  if (actionId === CARD_ACTION.exerciseHotWash || actionId === CARD_ACTION.exerciseHotWashAnswers) {
+    const answers = { went_well: text('went_well'), to_change: text('to_change'), playbook_gap: text('playbook_gap') };
+    if (!Object.values(answers).some(Boolean)) return 'needs-input';
+    return { action: 'exercise-hot-wash', value, answers: Object.fromEntries(Object.entries(answers).filter(([, v]) => v)) };
+  }
   switch (actionId) {
     case CARD_ACTION.step:
       return { action: 'step', value, done: inputs.done === true || inputs.done === 'true' };

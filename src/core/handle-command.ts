@@ -131,6 +131,14 @@ async function runCommand(context: CoreContext, actor: Actor, command: Command):
     case 'exercise-start':
     case 'exercise-inject':
     case 'exercise-end':
+    case 'exercise-steer':
+    case 'exercise-decide':
+    case 'exercise-observed':
+    case 'exercise-note':
+    case 'exercise-hotwash':
+    case 'exercise-aar':
+    case 'exercise-rate':
+    case 'exercise-export':
       return runExerciseCommand(context, actor, command);
     default:
       return runIncidentCommand(context, actor, command);

@@ -2,7 +2,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from './tables.js';
 
 /** Reminder tables that are claimed under a lease and settled once, as pages are (page-queue.ts). */
-export type ReminderTable = 'clock_reminders' | 'action_item_reminders';
+export type ReminderTable = 'clock_reminders' | 'action_item_reminders' | 'exercise_timers';
 
 export interface ReminderClaimRequest {
   now: Date;

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Severity } from '../core/domain.js';
 import type { Incident } from '../core/incident/incident.js';
 import type {
+  CompletedAuthoredExercise,
   DurationSample,
   IncidentListFilter,
   MetricsSource,
@@ -123,15 +124,45 @@ export class KyselyMetricsSource implements MetricsSource {
   }
 
   private async actionItems(period: Span, timeZone: string): Promise<Pick<RawMetrics, 'actionItemsDue' | 'actionItemsOnTime'>> {
+    const { due, onTime } = await this.itemsDue(period, timeZone, 'incident');
+    return { actionItemsDue: due, actionItemsOnTime: onTime };
+  }
+
+  /** Action items of one source due in the period, and those done on or before their due day. */
+  private async itemsDue(period: Span, timeZone: string, source: 'incident' | 'exercise'): Promise<{ due: number; onTime: number }> {
     // Due dates are calendar days in the bot's time zone; the period's ends become days there too.
     const result = await sql<{ due: number; on_time: number }>`
       SELECT count(*)::int AS due,
              count(*) FILTER (WHERE done_at IS NOT NULL AND (done_at AT TIME ZONE ${timeZone})::date <= due_on)::int AS on_time
       FROM action_items
-      WHERE source = 'incident'
+      WHERE source = ${source}
         AND due_on >= ${localDateString(period.from, timeZone)}::date AND due_on < ${localDateString(period.to, timeZone)}::date`.execute(this.db);
     const row = result.rows[0];
-    return { actionItemsDue: Number(row?.due ?? 0), actionItemsOnTime: Number(row?.on_time ?? 0) };
+    return { due: Number(row?.due ?? 0), onTime: Number(row?.on_time ?? 0) };
+  }
+
+  async improvementPlanItems(period: Span, timeZone: string): Promise<{ due: number; onTime: number }> {
+    return this.itemsDue(period, timeZone, 'exercise');
+  }
+
+  async completedAuthoredExercises(period: Span): Promise<CompletedAuthoredExercise[]> {
+    const rows = await this.db
+      .selectFrom('exercises')
+      .select(['id', 'incident_id', 'authored_id', 'started_at', 'completed_at'])
+      .where('authored_id', 'is not', null)
+      .where('incident_id', 'is not', null)
+      .where('completed_at', '>=', period.from)
+      .where('completed_at', '<', period.to)
+      .orderBy('completed_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => ({
+      exerciseId: row.id,
+      incidentId: row.incident_id!,
+      authoredId: row.authored_id!,
+      startedAt: new Date(row.started_at),
+      completedAt: new Date(row.completed_at!),
+    }));
   }
 
   async weekly(weeks: Span[]): Promise<WeekPoint[]> {

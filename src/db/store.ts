@@ -13,7 +13,7 @@ import { KyselyCardPublishing } from './card-publishing.js';
 import { KyselyClockRepository } from './clock-repository.js';
 import { KyselyActionItemReminderRepository } from './action-item-reminders.js';
 import { KyselyEventRepository } from './event-repository.js';
-import { KyselyExerciseRepository } from './exercise-repository.js';
+import { KyselyExerciseRepository, KyselyExerciseTimerRepository } from './exercise-repository.js';
 import { KyselyIncidentRepository } from './incident-repository.js';
 import { KyselyMetricsSource } from './metrics-queries.js';
 import { KyselyPageQueue } from './page-queue.js';
@@ -33,6 +33,7 @@ export class KyselyStore implements Store {
   readonly alerts;
   readonly metrics;
   readonly exercises;
+  readonly exerciseTimers;
   readonly tags;
   readonly cardPublishing;
   readonly clocks;
@@ -54,6 +55,7 @@ export class KyselyStore implements Store {
     this.alerts = new KyselyAlertRepository(db);
     this.metrics = new KyselyMetricsSource(db);
     this.exercises = new KyselyExerciseRepository(db);
+    this.exerciseTimers = new KyselyExerciseTimerRepository(db);
     this.tags = new KyselyTagRepository(db);
     this.cardPublishing = new KyselyCardPublishing(db);
     this.clocks = new KyselyClockRepository(db);

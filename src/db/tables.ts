@@ -188,6 +188,28 @@ export interface ExercisesTable {
   completed_at: NullableTimestamp;
   case_study_id: ColumnType<string | null, string | null | undefined, string | null>;
   injects_revealed: Generated<number>;
+  authored_id: ColumnType<string | null, string | null | undefined, string | null>;
+  authored_version: ColumnType<number | null, number | null | undefined, number | null>;
+  paused_at: NullableTimestamp;
+  facilitator_platform: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The facilitator's direct message (a MessageRef), updated in place. */
+  facilitator_view: ColumnType<unknown, string | null | undefined, string | null>;
+  aar_posted_at: NullableTimestamp;
+}
+
+/** Durable timers of an exercise (migration 0011, core/exercise/timers). */
+export interface ExerciseTimersTable {
+  id: Generated<number>;
+  exercise_id: number;
+  incident_id: number;
+  kind: string;
+  subject: string;
+  due_at: Timestamp;
+  status: ColumnType<string, string | undefined, string>;
+  fired_at: NullableTimestamp;
+  claimed_by: string | null;
+  claimed_until: NullableTimestamp;
+  attempts: Generated<number>;
 }
 
 /** Taxonomy tags of an incident (migration 0008, core/taxonomy/). */
@@ -227,6 +249,7 @@ export interface Database {
   regulatory_clocks: RegulatoryClocksTable;
   clock_reminders: ClockRemindersTable;
   action_item_reminders: ActionItemRemindersTable;
+  exercise_timers: ExerciseTimersTable;
 }
 
 /** Requests acknowledged and not yet done (src/db/inbox.ts). */

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { playbooksDirectory, scenariosFile } from '../../src/app.js';
 import type { Card } from '../../src/core/cards/card.js';
 import { chatText } from '../../src/core/exercise/chat-text.js';
+import { ScenarioCatalog } from '../../src/core/exercise/scenario-catalog.js';
 import { handleCommand } from '../../src/core/handle-command.js';
 import { computeMetrics } from '../../src/core/metrics/compute-metrics.js';
 import { suggestScenario } from '../../src/core/metrics/exercise-reminder.js';
@@ -12,6 +13,11 @@ import { general, useCoreHarness } from '../support/harness.js';
 
 const harness = useCoreHarness();
 const context = () => harness.core.context;
+// This file is about the quick scenarios (ATLAS case studies, inject by inject); authored scenarios have their own tests.
+beforeAll(() => {
+  const ctx = harness.core.context;
+  ctx.scenarios = new ScenarioCatalog([...ctx.scenarios!.caseStudies], ctx.playbooks.all());
+});
 const atlas = JSON.parse(readFileSync(scenariosFile({}), 'utf8')) as {
   case_studies: { id: string; name: string; procedure: { tactic: string; technique: string; description: string }[]; tactics: { id: string; name: string }[]; technique_names: Record<string, string> }[];
 };
@@ -208,11 +214,17 @@ describe('refusals: one line of reason, the usage, and nothing changes', () => {
   it('refuses bad arguments and commands outside an exercise channel', async () => {
     const real = await harness.declare('sev3 model-drift PSI alarm on the churn model');
     const cases: [string, 'general' | 'real', RegExp][] = [
-      ['exercise', 'general', /^say what to do: scenarios, start, inject or end$/],
+      ['exercise', 'general', /^say what to do: scenarios, start, pause, resume, next, skip, decide, observed, note, end, hotwash, aar, rate, export \(or inject for an ATLAS case study\)$/],
       ['exercise dance', 'general', /^no exercise command "dance"/],
       ['exercise scenarios nope', 'general', /^"nope" is not a playbook/],
-      ['exercise start tomorrow', 'general', /^"tomorrow" is neither a scenario id like AML\.CS0020/],
-      ['exercise start AML.CS0020 now', 'general', /^"AML\.CS0020 now" is neither/],
+      ['exercise start tomorrow', 'general', /^no scenario tomorrow; `exercise scenarios` lists them$/],
+      ['exercise start AML.CS0020 now', 'general', /^`exercise start` takes one scenario or playbook, then optionally force; "now" is extra$/],
+      ['exercise start in/out', 'general', /^"in\/out" is neither a scenario id/],
+      ['exercise pause', 'general', /^`exercise pause` works in a tabletop exercise's channel/],
+      ['exercise next', 'real', /^`exercise next` works in a tabletop exercise's channel/],
+      ['exercise decide isolate', 'general', /^give your reasoning: `exercise decide isolate because <reasoning>`$/],
+      ['exercise rate contain X', 'general', /^rate one objective: `exercise rate <objective> P\|S\|M\|U/],
+      ['exercise hotwash maybe ok', 'general', /^say which question/],
       ['exercise start AML.CS9999', 'general', /^no scenario AML\.CS9999; `exercise scenarios` lists them$/],
       ['exercise inject', 'general', /^`exercise inject` works in a tabletop exercise's channel/],
       ['exercise end', 'general', /^`exercise end` works in a tabletop exercise's channel/],

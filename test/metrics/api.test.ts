@@ -65,7 +65,8 @@ describe('JSON API', () => {
     expect(body.playbook_coverage).toEqual({ value: 100, numerator: 1, denominator: 1, unit: 'percent' });
     expect(body.exercise_frequency).toEqual({ '2026-Q4': 0 });
     expect(body.action_item_completion).toEqual({ value: null, numerator: 0, denominator: 0, unit: 'percent' });
-    expect(Object.keys(body.definitions)).toHaveLength(11);
+    expect(Object.keys(body.definitions)).toHaveLength(12);
+    expect(body.exercise_metrics).toEqual({ exercises_completed: 0, time_to_decision: { median_minutes: null, p90_minutes: null, within_limit_pct: null, decisions: 0 }, expected_actions_met_pct: null, required_role_coverage_pct: null, contingencies_fired: 0, improvement_plan_completion_pct: null, corrective_actions_verified: 0 });
     // Incidents per taxonomy tag (issue 10): the one incident carries its playbook's tags.
     expect(body.incidents_by_tag).toMatchObject({ 'AML.T0051': 1, 'AML.T0051.001': 1, LLM01: 1, LLM07: 1 });
     // Time to acknowledge per role, from paging: the declarer commands and pages nobody here.

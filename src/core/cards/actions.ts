@@ -25,6 +25,14 @@ export const CARD_ACTION = {
   flag: 'clock:flag',
   /** Opens the reasons-for-the-delay form of a late notification; value `<incidentId>:<gdpr|ai-act>`. */
   lateReasons: 'clock:late-reasons',
+  /** An exercise decision's option buttons (`exercise:decide:<option>`); value `<incidentId>:<inject>:<option>`; opens the reasoning form. */
+  exerciseDecide: 'exercise:decide',
+  /** The reasoning form's submit; value `<incidentId>:<inject>:<option>`, input `reasoning`. */
+  exerciseDecision: 'exercise:decision',
+  /** The hot wash card's button, opening its form; value `<incidentId>`. */
+  exerciseHotWash: 'exercise:hot-wash',
+  /** The hot wash form's submit; value `<incidentId>`, inputs went_well, to_change, playbook_gap. */
+  exerciseHotWashAnswers: 'exercise:hot-wash-answers',
 } as const;
 
 export type CardActionId = (typeof CARD_ACTION)[keyof typeof CARD_ACTION];

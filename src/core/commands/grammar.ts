@@ -6,6 +6,7 @@ import { quoteBack } from '../text-input.js';
 import { parseClockKind, type ClockKind } from '../clocks/deadline.js';
 import { parseUser, splitOptions, words } from './tokens.js';
 import type { Command } from './types.js';
+import { EXERCISE_USAGE, parseExercise } from './exercise-grammar.js';
 
 export interface ParseContext {
   playbookIds: readonly string[];
@@ -204,34 +205,6 @@ function parseNotified(args: string): Parsed {
   const ref = options.get('ref')?.trim();
   if (ref !== undefined && (!ref || ref.length > 200)) return { error: 'ref= takes the authority\'s reference, 1 to 200 characters, e.g. ref=DPA-2026-114 or ref="case 114"' };
   return { kind: 'notified', flag, ...(at ? { at } : {}), ...(ref ? { ref } : {}), ...(because ? { because } : {}) };
-}
-
-const SCENARIO_ID = /^AML\.CS\d{4}$/i;
-
-function parseExercise(args: string, context: ParseContext): Parsed {
-  const [verb = '', ...rest] = words(args);
-  const playbooks = context.playbookIds.join(', ');
-  switch (verb.toLowerCase()) {
-    case 'scenarios': {
-      if (rest.length === 0) return { kind: 'exercise-scenarios' };
-      const id = rest[0]!.toLowerCase();
-      if (rest.length > 1 || !context.playbookIds.includes(id)) return { error: `"${quoteBack(rest.join(' '))}" is not a playbook; use one of ${playbooks}, or nothing` };
-      return { kind: 'exercise-scenarios', playbookId: id };
-    }
-    case 'start': {
-      if (rest.length === 0) return { kind: 'exercise-start' };
-      const target = rest[0]!;
-      if (rest.length === 1 && SCENARIO_ID.test(target)) return { kind: 'exercise-start', scenarioId: target.toUpperCase() };
-      if (rest.length === 1 && context.playbookIds.includes(target.toLowerCase())) return { kind: 'exercise-start', playbookId: target.toLowerCase() };
-      return { error: `"${quoteBack(rest.join(' '))}" is neither a scenario id like AML.CS0020 (see \`exercise scenarios\`) nor a playbook (${playbooks})` };
-    }
-    case 'inject':
-    case 'end':
-      if (rest.length > 0) return { error: `\`exercise ${verb.toLowerCase()}\` takes nothing after it` };
-      return { kind: verb.toLowerCase() === 'inject' ? 'exercise-inject' : 'exercise-end' };
-    default:
-      return { error: verb ? `no exercise command "${quoteBack(verb)}"; say scenarios, start, inject or end` : 'say what to do: scenarios, start, inject or end' };
-  }
 }
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -473,8 +446,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'exercise',
-    usage: 'exercise scenarios [<playbook-id>] | exercise start [<scenario-id>|<playbook-id>] | exercise inject | exercise end',
-    summary: 'run a tabletop exercise from a MITRE ATLAS case study: list scenarios, start one (nobody is paged), reveal the next inject and end it with an after-action review (inject and end in the exercise\'s channel)',
+    usage: EXERCISE_USAGE,
+    summary: 'run a tabletop exercise: authored scenarios with timed injects, decision points, a facilitator view, a hot wash and an after-action report with an improvement plan (or an ATLAS case study, inject by inject); everything but scenarios and start works in the exercise\'s channel',
     scope: 'anywhere',
     parse: parseExercise,
   },

@@ -48,9 +48,17 @@ export type Command =
   | { kind: 'oncall-show' }
   | { kind: 'metrics'; period?: PeriodSpec }
   | { kind: 'exercise-scenarios'; playbookId?: string }
-  | { kind: 'exercise-start'; scenarioId?: string; playbookId?: string }
+  | { kind: 'exercise-start'; scenarioId?: string; playbookId?: string; force?: boolean }
   | { kind: 'exercise-inject' }
   | { kind: 'exercise-end' }
+  | { kind: 'exercise-steer'; command: 'pause' | 'resume' | 'next' | 'skip' }
+  | { kind: 'exercise-decide'; option: string; reasoning: string }
+  | { kind: 'exercise-observed'; action: string; note?: string }
+  | { kind: 'exercise-note'; text: string }
+  | { kind: 'exercise-hotwash'; question: 'went_well' | 'to_change' | 'playbook_gap'; text: string }
+  | { kind: 'exercise-aar' }
+  | { kind: 'exercise-rate'; objective: string; rating: 'P' | 'S' | 'M' | 'U'; because?: string }
+  | { kind: 'exercise-export' }
   | { kind: 'flag'; flag: ClockKind; variant?: 'widespread' | 'death'; aware?: TimeInput }
   | { kind: 'unflag'; flag: ClockKind; reason?: string }
   | { kind: 'notified'; flag: ClockKind; at?: TimeInput; ref?: string; because?: string };

@@ -96,7 +96,77 @@ export const eventSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('invite_failed'), payload: z.object({ channel_id: z.string(), user: z.string(), reason: z.string() }) }),
   z.object({
     kind: z.literal('exercise_started'),
-    payload: z.object({ exercise_id: z.number(), case_study_id: z.string(), playbook_id: z.string(), injects_total: z.number() }),
+    payload: z.object({
+      exercise_id: z.number(),
+      /** The ATLAS case study played (a quick scenario), or the authored scenario's basis when it is one. */
+      case_study_id: z.string().optional(),
+      authored_id: z.string().optional(),
+      version: z.number().optional(),
+      playbook_id: z.string(),
+      injects_total: z.number(),
+      /** Required roles of the scenario nobody was bound to (started with `force`). */
+      required_roles_unfilled: z.array(role).optional(),
+    }),
+  }),
+  // Authored scenarios (exercise/): the MSEL's injects, decisions, expected actions, the hot wash, the AAR.
+  z.object({
+    kind: z.literal('exercise_inject_delivered'),
+    payload: z.object({
+      exercise_id: z.number(),
+      inject: z.string(),
+      /** schedule: its trigger came; facilitator: `exercise next`; contingency: an expected action was missed. */
+      trigger: z.enum(['schedule', 'facilitator', 'contingency']),
+      /** The expected action whose miss fired this contingency. */
+      missed_action: z.string().optional(),
+    }),
+  }),
+  z.object({
+    kind: z.literal('exercise_inject_skipped'),
+    payload: z.object({ exercise_id: z.number(), inject: z.string(), reason: z.enum(['branch', 'facilitator', 'ended']) }),
+  }),
+  z.object({
+    kind: z.literal('exercise_decided'),
+    payload: z.object({
+      exercise_id: z.number(),
+      inject: z.string(),
+      option: z.string(),
+      label: z.string(),
+      reasoning: z.string(),
+      prompted_at: z.string(),
+      /** Prompt to decision, less any time the exercise was paused. */
+      took_ms: z.number(),
+      limit_ms: z.number(),
+      within_limit: z.boolean(),
+    }),
+  }),
+  z.object({ kind: z.literal('exercise_decision_overdue'), payload: z.object({ exercise_id: z.number(), inject: z.string(), limit_ms: z.number() }) }),
+  z.object({
+    kind: z.literal('exercise_action_observed'),
+    payload: z.object({ exercise_id: z.number(), inject: z.string(), action: z.string(), note: z.string().nullable() }),
+  }),
+  z.object({
+    kind: z.literal('exercise_action_missed'),
+    payload: z.object({ exercise_id: z.number(), inject: z.string(), action: z.string(), limit_ms: z.number(), contingency_fired: z.boolean() }),
+  }),
+  z.object({ kind: z.literal('exercise_paused'), payload: z.object({ exercise_id: z.number() }) }),
+  z.object({ kind: z.literal('exercise_resumed'), payload: z.object({ exercise_id: z.number(), paused_ms: z.number() }) }),
+  z.object({ kind: z.literal('exercise_evaluator_note'), payload: z.object({ exercise_id: z.number(), text: z.string() }) }),
+  z.object({
+    kind: z.literal('exercise_hot_wash_answer'),
+    payload: z.object({ exercise_id: z.number(), question: z.enum(['went_well', 'to_change', 'playbook_gap']), text: z.string() }),
+  }),
+  z.object({
+    kind: z.literal('exercise_rated'),
+    payload: z.object({ exercise_id: z.number(), objective: z.string(), rating: z.enum(['P', 'S', 'M', 'U']), because: z.string().nullable() }),
+  }),
+  z.object({
+    kind: z.literal('exercise_aar_posted'),
+    payload: z.object({
+      exercise_id: z.number(),
+      ratings: z.record(z.string(), z.enum(['P', 'S', 'M', 'U'])),
+      /** Action items the improvement plan created, by number, with the capability each re-tests. */
+      corrective_actions: z.array(z.object({ number: z.number(), capability: z.string().nullable() })),
+    }),
   }),
   z.object({
     kind: z.literal('exercise_inject'),

@@ -10,6 +10,8 @@ import { formatTime } from '../time/time-input.js';
 import type { Exercise } from './exercise.js';
 import { reviewCard, type AfterActionReview, type DecisionTaken } from './exercise-cards.js';
 import { exerciseInChannel } from './exercise-in-channel.js';
+import { authoredInChannel } from './advance-msel.js';
+import { endAuthoredExercise } from './hot-wash.js';
 
 /** What the exercise showed, read back from its event log, checklist and roles. */
 export async function afterActionReview(context: CoreContext, exercise: Exercise, incidentId: number, injectsTotal: number): Promise<AfterActionReview> {
@@ -49,6 +51,9 @@ export async function afterActionReview(context: CoreContext, exercise: Exercise
  * through the normal state path, and answers with the after-action review.
  */
 export async function endExercise(context: CoreContext, actor: Actor): Promise<Reply> {
+  const here = await context.store.incidents.findByChannel(actor.platform, actor.channelId);
+  const played = here?.isExercise ? await context.store.exercises.forIncident(here.id) : undefined;
+  if (played?.authoredId) return endAuthoredExercise(context, actor, await authoredInChannel(context, actor, 'exercise end'));
   const { incident, exercise, scenario } = await exerciseInChannel(context, actor, 'exercise end');
   const total = scenario.caseStudy.procedure.length;
   const now = context.clock.now();

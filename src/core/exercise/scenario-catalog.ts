@@ -1,8 +1,11 @@
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
 import { matchPlaybook } from '../playbook/match-playbook.js';
 import type { Playbook } from '../playbook/schema.js';
+import { checkScenarioDirectory } from './authored-catalog.js';
+import type { AuthoredScenario } from './authored-scenario.js';
 
 const caseStudySchema = z.object({
   id: z.string().regex(/^AML\.CS\d{4}$/),
@@ -51,9 +54,12 @@ export class ScenarioCatalog {
   readonly scenarios: readonly Scenario[];
   /** Every case study of the file, mapped to a playbook or not (the similar-cases search reads them all). */
   readonly caseStudies: readonly CaseStudy[];
+  /** Scenarios written for the bot in HSEEP terms (playbooks/exercises/*.yaml), by id. */
+  readonly authored: readonly AuthoredScenario[];
 
-  constructor(caseStudies: CaseStudy[], playbooks: Playbook[]) {
+  constructor(caseStudies: CaseStudy[], playbooks: Playbook[], authored: AuthoredScenario[] = []) {
     this.caseStudies = caseStudies;
+    this.authored = authored;
     const mapped = caseStudies.flatMap((caseStudy) => {
       const found = playbookForCaseStudy(playbooks, caseStudy);
       return found ? [{ caseStudy, playbookId: found.playbook.id, reason: found.reason }] : [];
@@ -67,18 +73,33 @@ export class ScenarioCatalog {
     return this.scenarios.find((s) => s.caseStudy.id.toLowerCase() === caseStudyId.toLowerCase());
   }
 
+  getAuthored(id: string): AuthoredScenario | undefined {
+    return this.authored.find((s) => s.id === id.toLowerCase());
+  }
+
+  authoredFor(playbookId: string): AuthoredScenario[] {
+    return this.authored.filter((s) => s.playbook === playbookId);
+  }
+
   forPlaybook(playbookId: string): Scenario[] {
     return this.scenarios.filter((s) => s.playbookId === playbookId);
   }
 }
 
-/** Reads the case studies file; a missing file gives an empty catalogue, a broken one stops start-up. */
+/**
+ * Reads the case studies file and the authored scenarios beside it; a missing file or directory
+ * gives none, a broken one stops start-up with the file and field at fault.
+ */
 export async function loadScenarios(file: string, playbooks: Playbook[]): Promise<ScenarioCatalog> {
+  const { scenarios: authored, problems } = await checkScenarioDirectory(dirname(file), playbooks.map((p) => p.id));
+  if (problems.length > 0) {
+    throw new AppError('config', problems.map((p) => `${p.file}: ${p.field}: ${p.message}`).join('\n'));
+  }
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new ScenarioCatalog([], playbooks);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new ScenarioCatalog([], playbooks, authored);
     throw error;
   }
   const parsed = fileSchema.safeParse(JSON.parse(text));
@@ -86,5 +107,5 @@ export async function loadScenarios(file: string, playbooks: Playbook[]): Promis
     const issue = parsed.error.issues[0];
     throw new AppError('config', `${file}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
   }
-  return new ScenarioCatalog(parsed.data.case_studies, playbooks);
+  return new ScenarioCatalog(parsed.data.case_studies, playbooks, authored);
 }

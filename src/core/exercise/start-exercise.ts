@@ -9,6 +9,8 @@ import { publicReply, type Reply } from '../reply.js';
 import { scenarioCard } from './exercise-cards.js';
 import { scenariosOf } from './exercise-in-channel.js';
 import type { Scenario, ScenarioCatalog } from './scenario-catalog.js';
+import type { AuthoredScenario } from './authored-scenario.js';
+import { startAuthoredExercise } from './start-authored-exercise.js';
 
 export type ExerciseTarget = { scenarioId: string } | { playbookId: string };
 
@@ -22,12 +24,40 @@ async function nextFor(context: CoreContext, catalog: ScenarioCatalog, playbookI
   return never ?? [...scenarios].sort((a, b) => last.get(a.caseStudy.id)!.getTime() - last.get(b.caseStudy.id)!.getTime())[0];
 }
 
+/** A playbook's authored scenario never played yet, else the one played longest ago. */
+async function nextAuthoredFor(context: CoreContext, catalog: ScenarioCatalog, playbookId: string): Promise<AuthoredScenario | undefined> {
+  const scenarios = catalog.authoredFor(playbookId);
+  const last = await context.store.exercises.lastStarted();
+  return scenarios.find((s) => !last.has(s.id)) ?? [...scenarios].sort((a, b) => last.get(a.id)!.getTime() - last.get(b.id)!.getTime())[0];
+}
+
+/**
+ * An authored scenario (written for the bot, with timed injects and decision points) when the
+ * target names one or its playbook has one; otherwise undefined and an ATLAS case study is played.
+ */
+async function chooseAuthored(context: CoreContext, catalog: ScenarioCatalog, target: ExerciseTarget | undefined): Promise<{ scenario: AuthoredScenario; why: string } | undefined> {
+  if (target && 'scenarioId' in target) {
+    const scenario = catalog.getAuthored(target.scenarioId);
+    return scenario ? { scenario, why: 'it was named' } : undefined;
+  }
+  if (target) {
+    const scenario = await nextAuthoredFor(context, catalog, target.playbookId);
+    return scenario ? { scenario, why: `it exercises the ${target.playbookId} playbook` } : undefined;
+  }
+  const suggestion = await suggestScenario(context, context.clock.now());
+  const suggested = suggestion ? await nextAuthoredFor(context, catalog, suggestion.playbookId) : undefined;
+  return suggestion && suggested ? { scenario: suggested, why: `the weakest area is ${suggestion.playbookId}: ${suggestion.why}` } : undefined;
+}
+
 /** The scenario asked for, or one for the weakest area the quarterly reminder would suggest. */
 async function chooseScenario(context: CoreContext, target: ExerciseTarget | undefined): Promise<{ scenario: Scenario; why: string }> {
   const catalog = scenariosOf(context);
   if (target && 'scenarioId' in target) {
     const scenario = catalog.get(target.scenarioId);
-    if (!scenario) throw new AppError('not_found', `no scenario ${target.scenarioId}; \`exercise scenarios\` lists them`);
+    if (!scenario) {
+      const authored = catalog.authored.map((a) => a.id).join(', ');
+      throw new AppError('not_found', `no scenario ${target.scenarioId}; \`exercise scenarios\` lists them${authored ? ` (authored: ${authored})` : ''}`);
+    }
     return { scenario, why: 'it was named' };
   }
   if (target) {
@@ -46,7 +76,9 @@ async function chooseScenario(context: CoreContext, target: ExerciseTarget | und
  * Declares the exercise through the normal path (channel, header, checklist, roles from the
  * roster, but no pages), records its row in the same transaction, and posts the scenario card.
  */
-export async function startExercise(context: CoreContext, actor: Actor, target?: ExerciseTarget): Promise<Reply> {
+export async function startExercise(context: CoreContext, actor: Actor, target?: ExerciseTarget, options: { force: boolean } = { force: false }): Promise<Reply> {
+  const authored = await chooseAuthored(context, scenariosOf(context), target);
+  if (authored) return startAuthoredExercise(context, actor, authored.scenario, { force: options.force, why: authored.why });
   const { scenario, why } = await chooseScenario(context, target);
   const study = scenario.caseStudy;
   const title = `EXERCISE: ${study.name}`.slice(0, TITLE_MAX);

@@ -17,7 +17,8 @@ import { incidentCards } from './refresh-cards.js';
  * with a tail derived from the number for names taken by hand.
  */
 export function channelNameCandidates(incident: Incident, timeZone: string): string[] {
-  const base = `inc-${compactDate(incident.declaredAt, timeZone)}-${channelSlug(incident.title)}`;
+  // An exercise's space says so in its name (ex-YYYYMMDD-<slug>), so nobody joins it for a real incident.
+  const base = `${incident.isExercise ? 'ex' : 'inc'}-${compactDate(incident.declaredAt, timeZone)}-${channelSlug(incident.title)}`;
   const tail = (i: number) => createHash('sha256').update(`${incident.id}:${incident.declaredAt.toISOString()}:${i}`).digest('hex').slice(0, 4);
   return [base, `${base}-${incident.id}`, ...Array.from({ length: 4 }, (_, i) => `${base}-${incident.id}-${tail(i)}`)];
 }

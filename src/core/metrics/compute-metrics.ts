@@ -1,4 +1,6 @@
+import type { CoreContext } from '../context.js';
 import { SEVERITIES } from '../domain.js';
+import { computeExerciseMetrics, type ExerciseMetricsJson } from './exercise-metrics.js';
 import type { DurationSample, MetricsSource, MetricValues, RateMetric, RawMetrics, SeverityCounts, TimeMetric, TimeMetricKey } from './metrics.js';
 import { quartersIn, type Period } from './period.js';
 
@@ -49,4 +51,13 @@ export function shapeMetrics(raw: RawMetrics, period: Pick<Period, 'from' | 'to'
 
 export async function computeMetrics(source: MetricsSource, period: Pick<Period, 'from' | 'to'>, timeZone: string): Promise<MetricValues> {
   return shapeMetrics(await source.compute(period, timeZone), period, timeZone);
+}
+
+/** The figures of `GET /api/metrics`: the nine incident metrics and, beside them (exercises stay out of those), `exercise_metrics`. */
+export async function computeReportedMetrics(
+  context: Pick<CoreContext, 'store' | 'scenarios' | 'timeZone'>,
+  period: Pick<Period, 'from' | 'to'>,
+): Promise<MetricValues & { exercise_metrics: ExerciseMetricsJson }> {
+  const metrics = await computeMetrics(context.store.metrics, period, context.timeZone);
+  return { ...metrics, exercise_metrics: await computeExerciseMetrics(context, period) };
 }

@@ -7,6 +7,7 @@ import { clocksDueSection } from '../clocks/clocks-due.js';
 import { byTechniqueSection } from '../taxonomy/count-tags.js';
 import { overdueActionItemsSection } from '../review/overdue-section.js';
 import { computeMetrics } from './compute-metrics.js';
+import { exerciseMetricsSection } from './exercise-metrics.js';
 import { DEFINITIONS, METRIC_KEYS } from './definitions.js';
 import { formatMetric, round1, trend } from './format.js';
 import type { MetricValues, WeekPoint } from './metrics.js';
@@ -96,6 +97,7 @@ export async function buildDigest(context: CoreContext, now: Date, platform?: Ch
   ]);
   const card = metricsCard(`Weekly response metrics: ${week.period.label}`, [week, quarter], { incidents: { heading: 'Incidents declared last week', list: declared.incidents, total: declared.total }, weeks }, tz);
   card.sections?.push(await byTechniqueSection(context, quarter.period));
+  card.sections?.push(await exerciseMetricsSection(context, quarter.period));
   card.sections?.push(await overdueActionItemsSection(context, now, platform));
   const clocksDue = await clocksDueSection(context, now);
   if (clocksDue) card.sections?.push(clocksDue);

@@ -87,6 +87,15 @@ export interface OverdueActionItem {
   source: 'incident' | 'exercise';
 }
 
+/** An authored exercise that was completed: its scenario, and the incident whose events record it. */
+export interface CompletedAuthoredExercise {
+  exerciseId: number;
+  incidentId: number;
+  authoredId: string;
+  startedAt: Date;
+  completedAt: Date;
+}
+
 export interface IncidentListFilter {
   from?: Date;
   to?: Date;
@@ -102,6 +111,10 @@ export interface MetricsSource {
   weekly(weeks: { from: Date; to: Date }[]): Promise<WeekPoint[]>;
   scenarioStats(period: { from: Date; to: Date }): Promise<ScenarioStat[]>;
   exercisesCompleted(period: { from: Date; to: Date }): Promise<number>;
+  /** Exercises played from an authored scenario and completed in the period, oldest first. */
+  completedAuthoredExercises(period: { from: Date; to: Date }): Promise<CompletedAuthoredExercise[]>;
+  /** Exercise action items (improvement plans) due in the period (calendar days in `timeZone`), and those done on or before their due day. */
+  improvementPlanItems(period: { from: Date; to: Date }, timeZone: string): Promise<{ due: number; onTime: number }>;
   /** The newest `limit` incidents declared in the period (exercises left out), and how many there were. */
   incidentsDeclared(period: { from: Date; to: Date }, limit: number): Promise<{ incidents: Incident[]; total: number }>;
   listIncidents(filter: IncidentListFilter): Promise<Incident[]>;

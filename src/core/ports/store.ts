@@ -15,7 +15,7 @@ import type { PageQueue } from '../roles/page-queue.js';
 import type { CardKey } from './chat-platform.js';
 import type { AlertRepository } from '../signals/alert.js';
 import type { MetricsSource } from '../metrics/metrics.js';
-import type { ExerciseRepository } from '../exercise/exercise.js';
+import type { ExerciseRepository, ExerciseTimerRepository } from '../exercise/exercise.js';
 import type { TagRepository } from '../taxonomy/tags.js';
 import type { ClockRepository } from '../clocks/clock.js';
 import type { ActionItemReminderRepository } from '../review/action-item-reminders.js';
@@ -39,6 +39,8 @@ export interface Store {
   alerts: AlertRepository;
   /** Tabletop exercises (exercise/exercise.ts). */
   exercises: ExerciseRepository;
+  /** Durable timers of exercises: injects, limits, the hot wash (exercise/fire-timers.ts). */
+  exerciseTimers: ExerciseTimerRepository;
   /** Taxonomy tags of incidents, and the past incidents similar cases are drawn from (taxonomy/tags.ts). */
   tags: TagRepository;
   /** Who publishes an incident's cards across replicas, and what each bound message shows (incident/refresh-cards.ts). */

@@ -3,6 +3,7 @@ import { AppError } from '../errors.js';
 import { changeIncident } from '../incident/incident-transaction.js';
 import type { ActionItem } from '../incident/incident.js';
 import type { ChatPlatform } from '../ports/chat-platform.js';
+import type { Store } from '../ports/store.js';
 import { privateReply, publicReply, type Reply } from '../reply.js';
 import { formatTime } from '../time/time-input.js';
 import { planReminders } from './action-item-reminders.js';
@@ -22,15 +23,20 @@ export function actionItemStatus(item: ActionItem, today: string, timeZone: stri
   return isOverdue(item, today) ? 'overdue' : 'open';
 }
 
+/** The three writes of a new action item, in the caller's transaction: the item, its owner's reminders, its event. */
+export async function recordActionItem(store: Store, item: { incidentId: number; text: string; owner: string; due: string; source: 'incident' | 'exercise' }, actor: string, now: Date, timeZone: string): Promise<ActionItem> {
+  const added = await store.actionItems.add({ ...item, createdAt: now, createdBy: actor });
+  // The owner is reminded the day before and on the due date (review/remind-action-items.ts).
+  await store.actionItemReminders.schedule(item.incidentId, added.number, planReminders(item.due, now, timeZone));
+  await store.events.append({ incidentId: item.incidentId, kind: 'action_item_added', payload: { number: added.number, text: item.text, owner: item.owner, due: item.due }, actor, occurredAt: now });
+  return added;
+}
+
 export async function addActionItem(context: CoreContext, actor: Actor, incidentId: number, text: string, owner: string, due: string, platform: ChatPlatform): Promise<Reply> {
   const now = context.clock.now();
-  const item = await changeIncident(context, incidentId, async (store, incident) => {
-    const item = await store.actionItems.add({ incidentId, text, owner, due, createdAt: now, createdBy: actor.userId, source: incident.isExercise ? 'exercise' : 'incident' });
-    // The owner is reminded the day before and on the due date (review/remind-action-items.ts).
-    await store.actionItemReminders.schedule(incidentId, item.number, planReminders(due, now, context.timeZone));
-    await store.events.append({ incidentId, kind: 'action_item_added', payload: { number: item.number, text, owner, due }, actor: actor.userId, occurredAt: now });
-    return item;
-  });
+  const item = await changeIncident(context, incidentId, (store, incident) =>
+    recordActionItem(store, { incidentId, text, owner, due, source: incident.isExercise ? 'exercise' : 'incident' }, actor.userId, now, context.timeZone),
+  );
   return publicReply(`Action item ${item.number}: ${text} (owner ${platform.mention(owner)}, due ${due}).`);
 }
 

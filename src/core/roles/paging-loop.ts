@@ -3,6 +3,7 @@ import { startSideEffectRetries, type SideEffectRetries } from '../incident/retr
 import { runDuePages, type PagingRound } from './deliver-pages.js';
 import { runDueActionItemReminders } from '../review/remind-action-items.js';
 import { runDueReminders } from '../clocks/remind-clocks.js';
+import { runDueExerciseTimers } from '../exercise/fire-exercise-timers.js';
 
 export interface PagingLoop {
   /** One round now: deliver pending pages, escalate unacknowledged ones, resolve external alerts. */
@@ -36,6 +37,8 @@ export function startPagingLoop(context: CoreContext, intervalMs: number): Pagin
         await runDueActionItemReminders(context).catch((error: unknown) => context.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'action item reminder round failed'));
         // Regulatory clocks' reminders too (clocks/remind-clocks.ts), by the injected clock.
         await runDueReminders(context).catch((error: unknown) => context.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'clock reminder round failed'));
+        // And exercises' injects, limits and hot washes (exercise/fire-exercise-timers.ts).
+        await runDueExerciseTimers(context).catch((error: unknown) => context.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'exercise timer round failed'));
         return round;
       })
       .finally(() => {

@@ -1,7 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CoreContext } from '../../core/context.js';
-import { computeMetrics } from '../../core/metrics/compute-metrics.js';
+import { computeReportedMetrics } from '../../core/metrics/compute-metrics.js';
+import { exerciseDefinitionTexts } from '../../core/metrics/exercise-metrics.js';
 import { DEFINITIONS } from '../../core/metrics/definitions.js';
 import { MTTA_DEFINITION } from '../../core/metrics/mtta.js';
 import { FIRST_YEAR, LAST_YEAR, MAX_PERIOD_YEARS, SPAN_HINT, quarterOf, quarterStart, zonedTime } from '../../core/metrics/period.js';
@@ -9,6 +10,7 @@ import { wallClockExists } from '../../core/time/time-input.js';
 import { quoteBack } from '../../core/text-input.js';
 import { sendJson, type HttpServer, type RouteHandler } from '../server.js';
 import { sendReviewMarkdown } from './review-route.js';
+import { sendExerciseList, sendExercisePath } from './exercises-route.js';
 import { clockJson, eventJson, incidentJson } from './incident-json.js';
 import { INCIDENTS_BY_TAG_DEFINITION, incidentsByTag } from '../../core/taxonomy/count-tags.js';
 
@@ -80,7 +82,7 @@ function span(url: URL, context: CoreContext, defaults: { from?: Date; to?: Date
   return result;
 }
 
-/** `GET /api/metrics`, `GET /api/incidents`, `GET /api/incidents/:id`, each behind the bearer token. */
+/** `GET /api/metrics`, `GET /api/incidents`, `GET /api/incidents/:id`, `GET /api/exercises`, `GET /api/exercises/:id/aar.md`, each behind the bearer token. */
 export function registerApiRoutes(http: HttpServer, context: CoreContext, options: ApiOptions): void {
   http.route(
     'GET',
@@ -95,7 +97,7 @@ export function registerApiRoutes(http: HttpServer, context: CoreContext, option
         sendJson(res, 400, { error: SPAN_HINT });
         return;
       }
-      const metrics = await computeMetrics(context.store.metrics, range, context.timeZone);
+      const metrics = await computeReportedMetrics(context, range);
       const mtta = options.mtta ? { mtta: await options.mtta(range) } : {};
       const byTag = await incidentsByTag(context.store, range);
       sendJson(res, 200, {
@@ -106,6 +108,7 @@ export function registerApiRoutes(http: HttpServer, context: CoreContext, option
         definitions: {
           ...Object.fromEntries(Object.entries(DEFINITIONS).map(([key, d]) => [key, d.how])),
           incidents_by_tag: INCIDENTS_BY_TAG_DEFINITION,
+          exercise_metrics: exerciseDefinitionTexts(),
           ...(options.mtta ? { mtta: MTTA_DEFINITION } : {}),
         },
       });
@@ -128,6 +131,9 @@ export function registerApiRoutes(http: HttpServer, context: CoreContext, option
       sendJson(res, 200, incidents.map((incident) => ({ ...incidentJson(incident), tags: tags.get(incident.id) ?? [] })));
     }),
   );
+
+  http.route('GET', '/api/exercises', guarded(options, (_req, res, url) => sendExerciseList(context, res, url)));
+  http.route('GET', '/api/exercises/*', guarded(options, (_req, res, url) => sendExercisePath(context, res, url)));
 
   http.route(
     'GET',

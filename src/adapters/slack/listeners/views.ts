@@ -11,7 +11,7 @@ import { replyInChannel, type ListenerDeps } from './deps.js';
 
 type Values = ViewOutput['state']['values'];
 
-const FORM_CALLBACKS = new RegExp(`^(${[CARD_ACTION.severity, CARD_ACTION.assign, CARD_ACTION.triageDismiss, CARD_ACTION.lateReasons].join('|')})$`);
+const FORM_CALLBACKS = new RegExp(`^(${[CARD_ACTION.severity, CARD_ACTION.assign, CARD_ACTION.triageDismiss, CARD_ACTION.lateReasons, CARD_ACTION.exerciseDecision, CARD_ACTION.exerciseHotWashAnswers].join('|')})$`);
 
 /** The one element value of an input block, whatever its kind. */
 function valueOf(values: Values, blockId: string): string | undefined {
