@@ -7,7 +7,7 @@ import type {
   PlannedReminder,
   ReminderKind,
 } from '../core/review/action-item-reminders.js';
-import { claimDueReminders, holdReminder, type ReminderClaimRequest } from './leased-reminders.js';
+import { claimDueReminders, holdReminder, releaseReminder, type ReminderClaimRequest } from './leased-reminders.js';
 import type { ActionItemRemindersTable, Database } from './tables.js';
 
 function toReminder(row: Selectable<ActionItemRemindersTable>): ActionItemReminder {
@@ -78,13 +78,7 @@ export class KyselyActionItemReminderRepository implements ActionItemReminderRep
     return Number(result.numUpdatedRows) > 0;
   }
 
-  async release(reminderId: number, retryAt: Date, claim: ActionItemReminderClaim): Promise<boolean> {
-    const result = await this.db
-      .updateTable('action_item_reminders')
-      .set({ claimed_by: null, claimed_until: retryAt })
-      .where('id', '=', reminderId)
-      .where('claimed_by', '=', claim.worker)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+  release(reminderId: number, retryAt: Date, claim: ActionItemReminderClaim): Promise<boolean> {
+    return releaseReminder(this.db, 'action_item_reminders', reminderId, retryAt, claim);
   }
 }

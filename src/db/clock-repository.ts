@@ -2,7 +2,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ClockDueLine, ClockReminder, ClockRepository, NewClock, RegulatoryClock, ReminderClaim, ReminderStatus } from '../core/clocks/clock.js';
 import type { ClockKind, ClockVariant, ReminderPlan } from '../core/clocks/deadline.js';
 import type { RoleId } from '../core/domain.js';
-import { claimDueReminders, holdReminder, type ReminderClaimRequest } from './leased-reminders.js';
+import { claimDueReminders, holdReminder, releaseReminder, type ReminderClaimRequest } from './leased-reminders.js';
 import type { ClockRemindersTable, Database, RegulatoryClocksTable } from './tables.js';
 
 function toClock(row: Selectable<RegulatoryClocksTable>): RegulatoryClock {
@@ -152,13 +152,7 @@ export class KyselyClockRepository implements ClockRepository {
     return true;
   }
 
-  async releaseReminder(reminderId: number, retryAt: Date, claim: ReminderClaim): Promise<boolean> {
-    const result = await this.db
-      .updateTable('clock_reminders')
-      .set({ claimed_by: null, claimed_until: retryAt })
-      .where('id', '=', reminderId)
-      .where('claimed_by', '=', claim.worker)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+  releaseReminder(reminderId: number, retryAt: Date, claim: ReminderClaim): Promise<boolean> {
+    return releaseReminder(this.db, 'clock_reminders', reminderId, retryAt, claim);
   }
 }

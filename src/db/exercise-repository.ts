@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Exercise, ExercisePatch, ExerciseRepository, ExerciseTimer, ExerciseTimerRepository, NewExercise, TimerClaim, TimerKind, TimerStatus } from '../core/exercise/exercise.js';
 import type { MessageRef } from '../core/incident/incident.js';
-import { claimDueReminders, holdReminder } from './leased-reminders.js';
+import { claimDueReminders, holdReminder, releaseReminder } from './leased-reminders.js';
 import type { Database, ExercisesTable, ExerciseTimersTable } from './tables.js';
 
 function toExercise(row: Selectable<ExercisesTable>): Exercise {
@@ -149,9 +149,8 @@ export class KyselyExerciseTimerRepository implements ExerciseTimerRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  async release(timerId: number, retryAt: Date, claim: TimerClaim): Promise<boolean> {
-    const result = await this.db.updateTable('exercise_timers').set({ claimed_by: null, claimed_until: retryAt }).where('id', '=', timerId).where('claimed_by', '=', claim.worker).executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+  release(timerId: number, retryAt: Date, claim: TimerClaim): Promise<boolean> {
+    return releaseReminder(this.db, 'exercise_timers', timerId, retryAt, claim);
   }
 
   async settleUnclaimed(timerId: number, status: 'fired' | 'skipped' | 'cancelled', at: Date): Promise<boolean> {

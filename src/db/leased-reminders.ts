@@ -42,3 +42,9 @@ export async function holdReminder(db: Kysely<Database>, table: ReminderTable, r
      WHERE id = ${reminderId} AND claimed_by = ${claim.worker} AND claimed_until > ${claim.now} AND status = 'pending'`.execute(db);
   return Number(result.numAffectedRows ?? 0) > 0;
 }
+
+/** Lets go of a reminder this worker holds, to be tried again from `retryAt`; false when it no longer holds it. */
+export async function releaseReminder(db: Kysely<Database>, table: ReminderTable, reminderId: number, retryAt: Date, claim: { worker: string }): Promise<boolean> {
+  const result = await sql`UPDATE ${sql.table(table)} SET claimed_by = NULL, claimed_until = ${retryAt} WHERE id = ${reminderId} AND claimed_by = ${claim.worker}`.execute(db);
+  return Number(result.numAffectedRows ?? 0) > 0;
+}

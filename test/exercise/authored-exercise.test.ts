@@ -41,6 +41,9 @@ describe('an authored tabletop exercise, end to end', () => {
     const start = harness.core.clock.now();
     const at = (minutes: number) => harness.core.clock.set(new Date(start.getTime() + minutes * MINUTE).toISOString());
 
+    const listed = await handleCommand(ctx, general, '/incident exercise scenarios data-leakage');
+    expect(listed.text).toContain('Full tabletop (timed injects, decisions, hot wash, after-action report):\n• test-invoice-leak  Assistant shows customers each other’s invoices (4 injects');
+
     // A required role with nobody on the roster refuses the start and changes nothing.
     const before = await counts();
     const refused = await handleCommand(ctx, general, '/incident exercise start test-invoice-leak');

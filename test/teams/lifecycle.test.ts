@@ -166,7 +166,9 @@ describe('Teams: an incident from declaration to close, an exercise, the API and
     const pagesBefore = (await Promise.all((await store().incidents.list({ limit: 100 })).map((i) => store().pages.forIncident(i.id)))).flat().length;
     const dmsBefore = h.connector.messagesIn(personalConversationId(USERS.grace)).length + h.connector.messagesIn(personalConversationId(USERS.ada)).length;
     const callsBefore = h.connector.calls.length;
-    const start = h.activities.channelMention('incident exercise start model-drift');
+    // A quick scenario (an ATLAS case study played inject by inject); authored ones have their own Teams test.
+    const atlasId = h.app.context.scenarios!.forPlaybook('model-drift')[0]!.caseStudy.id;
+    const start = h.activities.channelMention(`incident exercise start ${atlasId}`);
     await h.post(start);
     const exercise = (await store().incidents.list({ open: true })).find((i) => i.isExercise)!;
     expect(exercise).toMatchObject({ platform: 'teams', playbookId: 'model-drift', isExercise: true });

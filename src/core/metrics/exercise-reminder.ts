@@ -79,7 +79,9 @@ export function reminderCard(kind: ReminderKind, quarter: string, suggestion: Sc
       text: 'A tabletop exercise walks every response role through a realistic AI incident, with injects, without declaring a real one. Decisions, their reasoning and the time they took are recorded; weak spots become action items.',
     },
   ];
-  if (suggestion) sections.push({ text: `Suggested scenario: *${suggestion.playbookId}* (${suggestion.title}), ${suggestion.why}.` });
+  if (suggestion) {
+    sections.push({ text: `Suggested scenario: *${suggestion.playbookId}* (${suggestion.title}), ${suggestion.why}. Start it with \`/incident exercise start ${suggestion.playbookId}\` (\`exercise scenarios ${suggestion.playbookId}\` lists the others).` });
+  }
   return { title, sections };
 }
 
