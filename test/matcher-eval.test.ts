@@ -4,13 +4,17 @@ import { playbooksDirectory } from '../src/app.js';
 import { loadPlaybooks } from '../src/core/playbook/load-playbooks.js';
 
 // Targets of issue 10: at least 90 % accuracy and at least 85 % recall on every class, on the
-// held-out split. The held-out reports (`blind2-*`) were written after the matcher was tuned, by
+// held-out split. The held-out reports (`blind4-*`) were written after the matcher was tuned, by
 // someone who saw neither its cues nor the other reports; they are never trained or tuned on.
+// (Each batch before, `blind2-*` and `blind3-*`, was held out until it had been scored once; they are now tuned on.)
 const ACCURACY = 0.9;
 const RECALL = 0.85;
-// Measured on the held-out split when it was first scored (2026-11-30): "none" recall was 70 %
-// (6 of 20 infrastructure incidents with no model fault were given a playbook). The target is not
-// met for that class (issue 10 stays open); this floor keeps it from sliding further.
+// Measured on each held-out batch when it was first scored: "none" recall was 70 % on blind2
+// (stop 14), 70 % on blind3 (stop 15, with the model's "none" veto) and 75 % on blind4 (stop 15,
+// after the not-AI word senses): non-AI reports worded like AI ones (a contractor exporting
+// customer contacts, a model registry's full disk, an injection-molding press) still get a
+// playbook. The target is not met for that class (issue 10 stays open); this floor keeps it from
+// sliding further.
 const HELD_OUT_RECALL_FLOOR: Partial<Record<(typeof LABELS)[number], number>> = { none: 0.7 };
 
 const reports = loadReports();
@@ -46,7 +50,7 @@ describe('the labelled incident reports', () => {
   });
 
   it('hold out exactly the blind batch, written after tuning', () => {
-    for (const r of reports) expect(r.split, r.id).toBe(r.id.startsWith('blind2-') ? 'held-out' : 'tune');
+    for (const r of reports) expect(r.split, r.id).toBe(r.id.startsWith('blind4-') ? 'held-out' : 'tune');
   });
 });
 

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadPlaybooks } from '../core/playbook/load-playbooks.js';
-import { cueEvidence, decide, MODEL_FILE, type CueEvidence, type MatcherModel } from '../core/playbook/match-playbook.js';
+import { cueEvidence, judge, decide, MODEL_FILE, type CueEvidence, type MatcherModel } from '../core/playbook/match-playbook.js';
 import type { Playbook } from '../core/playbook/schema.js';
 import { predict, trainModel, type Prediction } from '../core/text/classifier.js';
 import { projectRoot } from '../project-root.js';
@@ -24,7 +24,11 @@ export const FOLDS = 5;
 export const SEED = 20251130;
 export const LAMBDAS = [0.0003, 0.001, 0.003] as const;
 export const ALPHAS = Array.from({ length: 21 }, (_, i) => i / 20);
-export const MIN_COUNT = 1;
+/** Probabilities of "none" from which the model vetoes a weakly backed playbook (match-playbook.ts `decide`); 1 = never. */
+export const NONE_VETOES = [1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.45, 0.4, 0.35, 0.3, 0.25] as const;
+/** The cue score a playbook needs when no word names an AI system (match-playbook.ts `cueEvidence`). */
+export const MINS_WITHOUT_AI = [4, 5, 6, 7] as const;
+export const MIN_COUNT = 2;
 export const ITERATIONS = 1000;
 export const STEP = 6;
 /** Decimal places kept in the file (smaller weights are pruned). */
@@ -84,6 +88,8 @@ export interface Training {
   combined: Score;
   lambda: number;
   alpha: number;
+  noneVeto: number;
+  minWithoutAi: number;
 }
 
 const options = (lambda: number) => ({ lambda, minCount: MIN_COUNT, iterations: ITERATIONS, step: STEP, decimals: DECIMALS, prune: PRUNE });
@@ -97,7 +103,8 @@ export function train(playbooks: Playbook[], reports: IncidentReport[]): Trainin
   const asLabel = (l: string) => (l === 'vague' ? 'none' : l);
   const cuesAlone = evidence.map((e, i) => (e.verdict === 'matched' ? e.scores[0]!.playbook.id : 'none') ?? actual[i]!);
   const fold = stratifiedFolds(reports);
-  let best: { lambda: number; alpha: number; combined: Score; modelAlone: Score } | null = null;
+  let best: { lambda: number; alpha: number; noneVeto: number; minWithoutAi: number; combined: Score; modelAlone: Score } | null = null;
+  const judged = MINS_WITHOUT_AI.map((min) => ({ min, evidence: evidence.map((e) => judge(e.scores, e.notAi, e.ai, min)) }));
   for (const lambda of LAMBDAS) {
     const predictions = new Array<Prediction>(reports.length);
     for (let f = 0; f < FOLDS; f++) {
@@ -116,19 +123,23 @@ export function train(playbooks: Playbook[], reports: IncidentReport[]): Trainin
       actual,
       predictions.map((p) => labels[p.probabilities.indexOf(Math.max(...p.probabilities))]!),
     );
-    for (const alpha of ALPHAS) {
-      const combined = score(
-        actual,
-        predictions.map((p, i) => asLabel(decide(evidence[i]!, p, labels, alpha).label)),
-      );
-      const better = !best || combined.accuracy > best.combined.accuracy + 1e-9 || (Math.abs(combined.accuracy - best.combined.accuracy) < 1e-9 && balanced(combined) > balanced(best.combined) + 1e-9);
-      if (better) best = { lambda, alpha, combined, modelAlone };
+    for (const { min: minWithoutAi, evidence: judgedEvidence } of judged) {
+      for (const alpha of ALPHAS) {
+        for (const noneVeto of NONE_VETOES) {
+          const combined = score(
+            actual,
+            predictions.map((p, i) => asLabel(decide(judgedEvidence[i]!, p, labels, alpha, noneVeto).label)),
+          );
+          const better = !best || combined.accuracy > best.combined.accuracy + 1e-9 || (Math.abs(combined.accuracy - best.combined.accuracy) < 1e-9 && balanced(combined) > balanced(best.combined) + 1e-9);
+          if (better) best = { lambda, alpha, noneVeto, minWithoutAi, combined, modelAlone };
+        }
+      }
     }
   }
   const chosen = best!;
   const model = trainModel(texts, actual, labels, options(chosen.lambda));
-  model.settings = { ...model.settings, alpha: chosen.alpha, folds: FOLDS, seed: SEED, trained_on: reports.length };
-  return { model, cues: score(actual, cuesAlone), model_alone: chosen.modelAlone, combined: chosen.combined, lambda: chosen.lambda, alpha: chosen.alpha };
+  model.settings = { ...model.settings, alpha: chosen.alpha, none_veto: chosen.noneVeto, min_without_ai: chosen.minWithoutAi, folds: FOLDS, seed: SEED, trained_on: reports.length };
+  return { model, cues: score(actual, cuesAlone), model_alone: chosen.modelAlone, combined: chosen.combined, lambda: chosen.lambda, alpha: chosen.alpha, noneVeto: chosen.noneVeto, minWithoutAi: chosen.minWithoutAi };
 }
 
 /** The model file's text: one feature per line, so a retrain shows as a readable diff. */
@@ -146,7 +157,7 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 export function formatTraining(t: Training): string {
   const row = (name: string, s: Score) => `  ${name.padEnd(22)} ${pct(s.accuracy).padStart(7)} ${LABELS.map((l) => pct(s.recall[l]).padStart(9)).join('')}`;
   return [
-    `${FOLDS}-fold stratified cross-validation (seed ${SEED}), chosen lambda ${t.lambda}, alpha ${t.alpha}`,
+    `${FOLDS}-fold stratified cross-validation (seed ${SEED}), chosen lambda ${t.lambda}, alpha ${t.alpha}, none veto ${t.noneVeto}, minimum without AI words ${t.minWithoutAi}`,
     `  ${''.padEnd(22)} ${'acc'.padStart(7)} ${['PI', 'MSV', 'DL', 'MD', 'none'].map((l) => l.padStart(9)).join('')}`,
     row('(a) cues alone', t.cues),
     row('(b) model alone', t.model_alone),
