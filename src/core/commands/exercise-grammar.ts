@@ -12,7 +12,7 @@ const RATINGS = ['P', 'S', 'M', 'U'] as const;
 const VERBS = 'scenarios, start, pause, resume, next, skip, decide, observed, note, end, hotwash, aar, rate, export (or inject for an ATLAS case study)';
 
 export const EXERCISE_USAGE =
-  'exercise scenarios [<playbook-id>] | exercise start [<scenario-id>|<playbook-id>] [force] | exercise pause|resume|next|skip | exercise decide <option> because <reasoning> | exercise observed <action-id> [<note>] | exercise note <text> | exercise end | exercise hotwash well|change|missing <answer> | exercise aar | exercise rate <objective> P|S|M|U [because <reason>] | exercise export | exercise inject';
+  'exercise scenarios [<playbook-id>] | exercise start [<scenario-id>|<playbook-id>] [force] | exercise pause|resume|next|skip|end|aar|export | exercise decide <option> because <reasoning> | exercise observed <action> [<note>] | exercise note <text> | exercise hotwash well|change|missing <answer> | exercise rate <objective> P|S|M|U [because <reason>] | exercise inject';
 
 /** Splits "<head> because <reasoning>"; reasoning may hold anything. */
 function splitBecause(text: string): { head: string; because: string | null } {
