@@ -3,7 +3,10 @@ import type { EventKind, StoredEvent } from '../../src/core/events/event-kinds.j
 import { validateEvent } from '../../src/core/events/event-kinds.js';
 import { aarCard, fitList } from '../../src/core/exercise/aar-card.js';
 import { aarMarkdown, cell } from '../../src/core/exercise/aar-markdown.js';
-import { addDays, buildAfterActionReport, proposeRating, stepNamed, type AfterActionReportInput } from '../../src/core/exercise/after-action-report.js';
+import { addDays, buildAfterActionReport } from '../../src/core/exercise/after-action/build-report.js';
+import { stepNamed } from '../../src/core/exercise/after-action/findings.js';
+import { proposeRating } from '../../src/core/exercise/after-action/ratings.js';
+import type { AfterActionReportInput } from '../../src/core/exercise/after-action/report.js';
 import { authoredScenarioSchema, type AuthoredScenario } from '../../src/core/exercise/authored-scenario.js';
 import type { Exercise } from '../../src/core/exercise/exercise.js';
 import type { ChecklistStep, RoleAssignment } from '../../src/core/incident/incident.js';

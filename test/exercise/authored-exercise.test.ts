@@ -83,7 +83,9 @@ describe('an authored tabletop exercise, end to end', () => {
 
     // Minute 4: the commander raises the severity (an expected action met in time).
     at(4);
-    expect((await run('sev sev1', 'cora')).text).toContain('SEV1');
+    // Every message in the exercise's space says EXERCISE: the checklist, and the answers to commands.
+    expect(opening).toContain('EXERCISE · Personal or training data leakage checklist');
+    expect((await run('sev sev1', 'cora')).text).toMatch(/^EXERCISE · .*SEV1/);
     // Minute 6: someone who is not the commander cannot take the commander's decision.
     at(6);
     const notYours = await run('exercise decide disable because it leaks', 'lee');

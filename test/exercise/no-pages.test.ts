@@ -27,7 +27,7 @@ describe('an exercise pages nobody', () => {
     expect(paged.text).toMatch(/^this is a tabletop exercise: nobody is paged for real/);
     expect((await context().store.events.forIncident(incident.id)).length).toBe(before);
 
-    expect((await run('assign comms @jo')).text).toBe('@jo is now Communications Lead.');
+    expect((await run('assign comms @jo')).text).toBe('EXERCISE · @jo is now Communications Lead.');
     await run('sev 1');
     expect(await context().store.pages.forIncident(incident.id)).toEqual([]);
     expect(harness.core.printed.join('\n')).not.toContain('[DM to');

@@ -1,3 +1,4 @@
+import { EXERCISE_MARK } from '../exercise/authored-cards.js';
 import { CARD_ACTION } from '../cards/actions.js';
 import type { Card, CardAction, ChecklistGroup } from '../cards/card.js';
 import type { RegulatoryClock } from '../clocks/clock.js';
@@ -77,7 +78,7 @@ export function buildChecklistCards(input: {
     const numbers = new Set(checklist.flatMap((g) => g.items.map((i) => i.number)));
     const actions = offers.filter((o) => numbers.has(o.step)).map((o) => o.action);
     return {
-      title: `${playbook.name} checklist · ${incidentRef(incident)}${pages.length > 1 ? ` (${index + 1}/${pages.length})` : ''}`,
+      title: `${incident.isExercise ? `${EXERCISE_MARK} · ` : ''}${playbook.name} checklist · ${incidentRef(incident)}${pages.length > 1 ? ` (${index + 1}/${pages.length})` : ''}`,
       checklist,
       ...(actions.length ? { actions } : {}),
       context: [`${done} of ${steps.length} steps done. Tick with a click or \`/incident tick <number>\`; \`/incident step <number>\` shows how.`],

@@ -14,8 +14,8 @@ import {
   silentRoleLine,
   strengthLine,
   timelineLine,
-  type AfterActionReport,
-} from './after-action-report.js';
+} from './after-action/report-lines.js';
+import type { AfterActionReport } from './after-action/report.js';
 import { EXERCISE_MARK } from './authored-cards.js';
 import { clip } from './chat-text.js';
 

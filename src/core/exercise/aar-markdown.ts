@@ -1,19 +1,7 @@
 import { formatDuration } from '../review/review-draft.js';
 import { formatTime } from '../time/time-input.js';
-import {
-  areaLine,
-  decisionLine,
-  nextExerciseLine,
-  observationLine,
-  oneLine,
-  RATING_NAMES,
-  reportTitle,
-  roleLabel,
-  silentRoleLine,
-  strengthLine,
-  timelineLine,
-  type AfterActionReport,
-} from './after-action-report.js';
+import { areaLine, decisionLine, nextExerciseLine, observationLine, oneLine, reportTitle, roleLabel, silentRoleLine, strengthLine, timelineLine } from './after-action/report-lines.js';
+import { RATING_NAMES, type AfterActionReport } from './after-action/report.js';
 import { HOT_WASH_QUESTIONS, type HotWashQuestion } from './authored-cards.js';
 
 /** People in the Markdown are their ids as the platform knows them: the file is read outside chat. */

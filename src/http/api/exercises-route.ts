@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { CoreContext } from '../../core/context.js';
-import { objectiveRatings } from '../../core/exercise/after-action-report.js';
+import { objectiveRatings } from '../../core/exercise/after-action/ratings.js';
 import type { Exercise } from '../../core/exercise/exercise.js';
 import { afterActionMarkdown } from '../../core/exercise/post-after-action-report.js';
 import { seesDetails } from '../../core/incident/permissions.js';
