@@ -360,6 +360,7 @@ describe('rendering', () => {
       '## Strengths',
       '## Areas for improvement',
       '## Improvement Plan',
+      '## Evaluator notes',
       '## Hot wash answers',
       '## Next exercise',
     ]);

@@ -135,6 +135,9 @@ describe('an authored tabletop exercise, end to end', () => {
     expect(inChannel().filter((p) => p.includes('A trade journalist asks'))).toHaveLength(1);
     at(55);
     await run('note Holding line agreed with legal: we are investigating and will update customers directly.', 'lee');
+    expect((await run('exercise note Legal briefed comms before any statement: good', 'lee')).text).toContain('only the facilitator');
+    expect((await run('exercise note Legal briefed comms before any statement: good')).text).toContain('Evaluator note recorded');
+    expect(channelOutput(channel)).not.toContain('Legal briefed comms');
 
     // Players never saw the facilitator's material.
     const players = channelOutput(channel) + restarted.printed.filter((p) => p.startsWith(`[#${channel}]`)).join('\n');
@@ -154,6 +157,7 @@ describe('an authored tabletop exercise, end to end', () => {
       'exercise_action_missed:flag-gdpr',
       'exercise_inject_delivered:logs-confirm',
       'exercise_inject_delivered:journalist',
+      'exercise_evaluator_note:',
     ]);
     const decision = events.find((e) => e.kind === 'exercise_decided')!;
     expect(decision.payload).toMatchObject({ option: 'disable', took_ms: 6 * MINUTE, limit_ms: 15 * MINUTE, within_limit: true });
@@ -186,6 +190,8 @@ describe('an authored tabletop exercise, end to end', () => {
     expect(aar).toContain('notify (Regulatory notification): M (Performed with major challenges); proposed');
     expect(aar).toContain('Missed at inject 2: Legal starts the GDPR breach clock (limit 20 min) [notify]; root cause: training');
     expect(aar).toContain('root cause: planning');
+    expect(aar).toContain('Evaluator notes');
+    expect(aar).toContain('Legal briefed comms before any statement: good (@ana)');
     expect(items.map((i) => [i.text.slice(0, 40), i.owner, i.due])).toEqual([
       ['Train for "Legal starts the GDPR breach ', 'lee', '2026-12-25'],
       ['Update playbook data-leakage step 6: Ste', 'lee', '2026-12-25'],

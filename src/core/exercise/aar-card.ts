@@ -37,6 +37,7 @@ export const AAR_CARD_BUDGET = {
   plan: 2400,
   next: 500,
   timeline: 1000,
+  notes: 600,
 } as const;
 
 /** The lines that fit `budget`, then `…and N more`; a first line too long on its own is shortened. */
@@ -101,6 +102,7 @@ export function aarCard(report: AfterActionReport, mention: Mention): Card {
       },
       { heading: 'Strengths', text: fitList(bullets(report.strengths.map((s) => strengthLine(s, mention))), AAR_CARD_BUDGET.strengths, 'None recorded.') },
       { heading: 'Areas for improvement (root cause)', text: fitList(bullets(report.areas.map((a) => areaLine(a, mention))), AAR_CARD_BUDGET.areas, 'None found.') },
+      ...(report.evaluatorNotes.length ? [{ heading: 'Evaluator notes', text: fitList(bullets(report.evaluatorNotes.map((n) => `${oneLine(n.text)} (${mention(n.by)})`)), AAR_CARD_BUDGET.notes, '') }] : []),
       {
         heading: 'Improvement Plan',
         text: fitList(report.plan.map((c) => planLine(c, mention)), AAR_CARD_BUDGET.plan, 'No corrective actions.'),

@@ -97,6 +97,8 @@ export function aarMarkdown(report: AfterActionReport): string {
   );
   if (report.plan.length === 0) out.push('_No corrective actions._', '');
 
+  out.push('## Evaluator notes', '', ...list(report.evaluatorNotes.map((n) => `${oneLine(n.text)} (${m(n.by)}, ${at(n.at)})`), 'none'), '');
+
   out.push('## Hot wash answers', '');
   for (const question of Object.keys(HOT_WASH_QUESTIONS) as HotWashQuestion[]) {
     const answers = report.hotWash.filter((a) => a.question === question);

@@ -97,6 +97,10 @@ export function buildAfterActionReport(input: AfterActionReportInput): AfterActi
     areas: found.map((f) => f.area),
     plan: postedPlan(events, input.actionItems ?? [], proposedPlan, now, timeZone) ?? proposedPlan,
     hotWash,
+    evaluatorNotes: [...events]
+      .sort(byTime)
+      .filter((e) => e.kind === 'exercise_evaluator_note')
+      .map((e) => ({ text: String(e.payload.text), by: e.actor, at: e.occurredAt })),
     nextExercise: nextExercise(scenario, objectives, input.otherScenarios),
   };
 }

@@ -206,6 +206,8 @@ export interface AfterActionReport {
   areas: AarArea[];
   plan: CorrectiveAction[];
   hotWash: HotWashAnswer[];
+  /** What the facilitator noted as evaluator during the exercise (`exercise note`), in order. */
+  evaluatorNotes: { text: string; by: string; at: Date }[];
   nextExercise: NextExercise | null;
 }
 
