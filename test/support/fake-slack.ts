@@ -183,7 +183,13 @@ export class FakeSlack {
   }
 
   async start(): Promise<void> {
-    const server = createServer((req, res) => void this.handle(req, res));
+    // A request the fake cannot read is answered 400 as Slack would, never left to crash the test process.
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok: false, error: 'invalid_arguments', detail: error instanceof Error ? error.message : String(error) }));
+      });
+    });
     this.server = server;
     server.on('upgrade', (req, socket, head) => {
       if (req.url !== '/link') {
@@ -492,12 +498,21 @@ export class FakeSlack {
   }
 }
 
+/** A form value that looks like JSON (`blocks`, `metadata`) is parsed; one that only starts like it (a user id typed as `{x`) stays the string Slack would see. */
+function jsonOr(value: string): unknown {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+
 function parseBody(raw: string, contentType: string): Args {
   if (!raw) return {};
   if (contentType.includes('application/json')) return JSON.parse(raw) as Args;
   const args: Args = {};
   for (const [key, value] of new URLSearchParams(raw)) {
-    args[key] = /^[[{]/.test(value) ? JSON.parse(value) : value === 'true' ? true : value === 'false' ? false : value;
+    args[key] = /^[[{]/.test(value) ? jsonOr(value) : value === 'true' ? true : value === 'false' ? false : value;
   }
   return args;
 }
