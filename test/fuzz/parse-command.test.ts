@@ -16,7 +16,8 @@ const context = { playbookIds: ['prompt-injection', 'data-leakage', 'model-drift
 const KINDS = new Set<string>([
   'help', 'list', 'declare', 'status', 'transition', 'reopen', 'severity', 'assign', 'page', 'note', 'decision', 'false-positive', 'timeline', 'tick', 'step',
   'playbook', 'action-add', 'actions', 'action-done', 'oncall-set', 'ack', 'alert-declare', 'alert-dismiss', 'oncall-show', 'metrics', 'exercise-scenarios',
-  'exercise-start', 'exercise-inject', 'exercise-end',
+  'exercise-start', 'exercise-inject', 'exercise-end', 'exercise-steer', 'exercise-decide', 'exercise-observed', 'exercise-note', 'exercise-hotwash',
+  'exercise-rate', 'exercise-aar', 'exercise-export',
   'flag', 'unflag', 'notified',
   'tag', 'untag', 'similar',
   'review', 'review-export',
@@ -96,6 +97,25 @@ describe('parseCommand on generated text', () => {
 
   it(`took under ${SLOW_MS} ms for every line, huge ones included`, () => {
     expect(slowest.ms).toBeLessThan(SLOW_MS);
+  });
+
+  it('reads an Object.prototype name as a word like any other, in every command and position', () => {
+    // A lookup table indexed by a typed word once answered `flag __proto__` with Object.prototype.
+    const names = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'isPrototypeOf'];
+    const firstWords = COMMANDS.flatMap((spec) => [spec.name, ...spec.usage.split(/[\s|[\]<>]+/).filter((w) => /^[a-z-]+$/.test(w)).map((w) => `${spec.name} ${w}`)]);
+    for (const head of new Set(firstWords)) {
+      for (const name of names) {
+        for (const word of [name, name.toUpperCase()]) {
+          for (const text of [`/incident ${head} ${word}`, `/incident ${head} ${word} ${word}`, `/incident ${head} x ${word}`, `/incident ${head} ${word}=${word}`]) {
+            try {
+              checkAnswer(text);
+            } catch (error) {
+              throw new Error(`${JSON.stringify(text)}: ${(error as Error).message}`);
+            }
+          }
+        }
+      }
+    }
   });
 
   it('answers a huge line at once, however it repeats (no regex backtracking)', () => {

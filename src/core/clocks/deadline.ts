@@ -32,7 +32,8 @@ const ALIASES: Record<string, ClockKind> = {
 };
 
 export function parseClockKind(token: string): ClockKind | undefined {
-  return ALIASES[token.toLowerCase()];
+  const key = token.toLowerCase();
+  return Object.hasOwn(ALIASES, key) ? ALIASES[key] : undefined;
 }
 
 /** `gdpr` / `ai-act`: what `notified` takes. */

@@ -36,5 +36,5 @@ export function fillTemplate(body: string, context: TemplateContext): string {
   for (const deadline of playbook?.deadlines ?? []) {
     values[`deadline.${deadline.id}`] = formatTime(deadlineTime(incident, deadline), timeZone);
   }
-  return body.replace(placeholderPattern, (whole, name: string) => values[name] ?? whole);
+  return body.replace(placeholderPattern, (whole, name: string) => (Object.hasOwn(values, name) ? values[name]! : whole));
 }
