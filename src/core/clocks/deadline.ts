@@ -1,4 +1,5 @@
 import type { RoleId } from '../domain.js';
+import { dateFormat } from '../time/date-format.js';
 
 /**
  * Regulatory clocks, as pure arithmetic: which windows the law sets, when each reminder is due,
@@ -118,7 +119,7 @@ export function formatSpan(ms: number): string {
 /** `Tue 14:00` within the coming six days, `Tue 8 Dec 14:00` further out or in the past, in the bot's time zone. */
 export function shortTime(at: Date, now: Date, timeZone: string): string {
   const near = at.getTime() >= now.getTime() && at.getTime() - now.getTime() < 6 * DAY;
-  const parts = new Intl.DateTimeFormat('en-GB', {
+  const parts = dateFormat('en-GB', {
     timeZone,
     weekday: 'short',
     ...(near ? {} : { day: 'numeric', month: 'short' }),

@@ -12,6 +12,7 @@ import { DEFINITIONS, METRIC_KEYS } from './definitions.js';
 import { formatMetric, round1, trend } from './format.js';
 import type { MetricValues, WeekPoint } from './metrics.js';
 import { lastWeeks, localDateString, previousPeriod, resolvePeriod, type Period, type PeriodSpec } from './period.js';
+import { dateFormat } from '../time/date-format.js';
 
 /** One column of a report: a period's figures beside the period before. */
 export interface MetricsView {
@@ -53,7 +54,7 @@ function metricSections(views: MetricsView[]): Card['sections'] {
 }
 
 export function weeksText(weeks: WeekPoint[], timeZone: string): string {
-  const day = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+  const day = (d: Date) => dateFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
   return weeks
     .map((w) => `week of ${day(w.from)}: ${w.incidents} incident${w.incidents === 1 ? '' : 's'}, MTTR ${w.mttrHours === null ? 'none resolved' : `${round1(w.mttrHours)} h`}`)
     .join('\n');

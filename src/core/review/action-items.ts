@@ -7,10 +7,11 @@ import type { Store } from '../ports/store.js';
 import { privateReply, publicReply, type Reply } from '../reply.js';
 import { formatTime } from '../time/time-input.js';
 import { planReminders } from './action-item-reminders.js';
+import { dateFormat } from '../time/date-format.js';
 
 /** Today's date in the bot's time zone, as YYYY-MM-DD: due dates are calendar days there. */
 export function localDate(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  return dateFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 }
 
 export function isOverdue(item: ActionItem, today: string): boolean {

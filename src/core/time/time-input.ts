@@ -1,3 +1,5 @@
+import { dateFormat } from './date-format.js';
+
 /**
  * Times typed by people: ISO-8601 with an offset (`2026-11-25T09:30+01:00`) or relative to now
  * (`-20m`, `-2h`, `-1d`). Parsing is pure; resolving a relative time needs the clock.
@@ -48,7 +50,7 @@ export function resolveTime(input: TimeInput, now: Date): Date {
 
 /** `2026-11-25 09:30 UTC` in the bot's time zone. */
 export function formatTime(at: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
+  const parts = dateFormat('en-CA', {
     timeZone,
     year: 'numeric',
     month: '2-digit',
@@ -65,7 +67,7 @@ export function formatTime(at: Date, timeZone: string): string {
 
 /** `20261125` in the bot's time zone, for channel names. */
 export function compactDate(at: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
+  const parts = dateFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
   const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
   return `${get('year')}${get('month')}${get('day')}`;
 }
