@@ -31,7 +31,7 @@ async function runOn(name: string, open: () => Promise<{ handle: DatabaseHandle;
   const migrated = await timed(() => migrate(handle.db, migrationsDirectory()));
   const chat = new ConsoleChat(() => {});
   const context: CoreContext = {
-    store: new KyselyStore(handle.db, systemClock),
+    store: new KyselyStore(handle.db, systemClock, { coordination: handle.coordination }),
     playbooks: await loadPlaybooks(playbooksDirectory({})),
     clock: systemClock,
     timeZone: 'UTC',

@@ -24,7 +24,7 @@ async function runOn(name: string, handle: DatabaseHandle): Promise<Record<strin
   const playbooks = await loadPlaybooks(playbooksDirectory({}));
   const loaded = await timed(() => loadScenarios(scenariosFile({}), playbooks.all()));
   const context: CoreContext = {
-    store: new KyselyStore(handle.db, systemClock),
+    store: new KyselyStore(handle.db, systemClock, { coordination: handle.coordination }),
     playbooks,
     scenarios: loaded.value,
     clock: systemClock,

@@ -72,7 +72,7 @@ export default async function benchReplicas(): Promise<void> {
       const handle = await openDatabase({ url, schema: scratch.schema!, poolSize: POOL, applicationName: `bench-${name}` });
       handles.push(handle);
       return {
-        store: new KyselyStore(handle.db, systemClock),
+        store: new KyselyStore(handle.db, systemClock, { coordination: handle.coordination }),
         playbooks,
         clock: systemClock,
         timeZone: 'UTC',

@@ -89,7 +89,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
   const inbox = new Inbox(database.db, database.kind, logger);
   const metrics = new PrometheusMetrics({ inboxDepth: () => inbox.depth() });
   const context: CoreContext = {
-    store: new KyselyStore(database.db, clock),
+    store: new KyselyStore(database.db, clock, { coordination: database.coordination }),
     playbooks,
     scenarios,
     taxonomy,

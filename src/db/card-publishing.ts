@@ -12,14 +12,19 @@ const until = (ms: number) => sql`clock_timestamp() + ${Math.max(1, Math.round(m
  * the caller talks to the chat platform between them.
  */
 export class KyselyCardPublishing implements CardPublishing {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly coordination: Kysely<Database> = db,
+  ) {}
 
   /**
    * Runs one lease statement without waiting for its WAL flush: leases and shown versions are
    * coordination state, and a crash that loses the last of them only costs a re-render or a lease
-   * that runs out. Every other session sees the change at once either way.
+   * that runs out. Every other session sees the change at once either way. On a session of its
+   * own (`coordination`) that is one round trip; on the shared sessions it takes a transaction.
    */
   private async quick<R>(statement: RawBuilder<R>): Promise<R[]> {
+    if (this.coordination !== this.db) return (await statement.execute(this.coordination)).rows;
     return this.db.transaction().execute(async (trx) => {
       await sql`SET LOCAL synchronous_commit = off`.execute(trx);
       return (await statement.execute(trx)).rows;

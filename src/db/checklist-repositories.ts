@@ -31,13 +31,15 @@ export class KyselyStepRepository implements StepRepository {
     }));
   }
 
-  async setDone(incidentId: number, number: number, done: { at: Date; by: string } | null): Promise<void> {
-    await this.db
+  async setDone(incidentId: number, number: number, done: { at: Date; by: string } | null): Promise<{ title: string } | undefined> {
+    return this.db
       .updateTable('checklist_steps')
       .set({ done_at: done?.at ?? null, done_by: done?.by ?? null })
       .where('incident_id', '=', incidentId)
       .where('number', '=', number)
-      .execute();
+      .where('done_at', done ? 'is' : 'is not', null)
+      .returning('title')
+      .executeTakeFirst();
   }
 }
 

@@ -39,10 +39,14 @@ export class KyselyStore implements Store {
   readonly clocks;
   readonly actionItemReminders;
 
+  /**
+   * `coordination` runs the publish-lease statements (see `DatabaseHandle.coordination`); it is
+   * never the transaction's, as those statements commit on their own between chat calls.
+   */
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
-    private readonly inTransaction = false,
+    private readonly options: { coordination?: Kysely<Database>; inTransaction?: boolean } = {},
   ) {
     this.incidents = new KyselyIncidentRepository(db);
     this.events = new KyselyEventRepository(db, () => clock.now());
@@ -57,13 +61,14 @@ export class KyselyStore implements Store {
     this.exercises = new KyselyExerciseRepository(db);
     this.exerciseTimers = new KyselyExerciseTimerRepository(db);
     this.tags = new KyselyTagRepository(db);
-    this.cardPublishing = new KyselyCardPublishing(db);
+    this.cardPublishing = new KyselyCardPublishing(db, options.coordination ?? db);
     this.clocks = new KyselyClockRepository(db);
     this.actionItemReminders = new KyselyActionItemReminderRepository(db);
   }
 
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
-    if (this.inTransaction) return work(this);
-    return this.db.transaction().execute((trx) => work(new KyselyStore(trx, this.clock, true)));
+    if (this.options.inTransaction) return work(this);
+    const coordination = this.options.coordination ?? this.db;
+    return this.db.transaction().execute((trx) => work(new KyselyStore(trx, this.clock, { coordination, inTransaction: true })));
   }
 }

@@ -32,7 +32,7 @@ export async function createTestCore(database: DatabaseHandle, options: { timeZo
   const platform = options.platform ?? chat;
   const playbooks = await loadPlaybooks(playbooksDirectory({}));
   const context: CoreContext = {
-    store: new KyselyStore(database.db, clock),
+    store: new KyselyStore(database.db, clock, { coordination: database.coordination }),
     playbooks,
     scenarios: await loadScenarios(scenariosFile({}), playbooks.all()),
     clock,

@@ -11,13 +11,14 @@ import { privateReply, type Reply } from '../reply.js';
 export async function completeStep(context: CoreContext, actor: Actor, incidentId: number, number: number, done: boolean): Promise<Reply> {
   const now = context.clock.now();
   const changed = await changeIncident(context, incidentId, async (store) => {
-    const steps = await store.steps.list(incidentId);
-    const step = steps.find((s) => s.number === number);
+    const step = await store.steps.setDone(incidentId, number, done ? { at: now, by: actor.userId } : null);
     if (!step) {
+      // Not changed: a step already so, or none by that number (the rare path reads the list).
+      const steps = await store.steps.list(incidentId);
+      const existing = steps.find((s) => s.number === number);
+      if (existing) return { title: existing.title, changed: false };
       throw new AppError('not_found', steps.length ? `there is no step ${number}; steps are numbered 1 to ${steps.length}` : 'this incident has no checklist; pick a playbook with `/incident playbook <id>`');
     }
-    if ((step.doneAt !== null) === done) return null;
-    await store.steps.setDone(incidentId, number, done ? { at: now, by: actor.userId } : null);
     await store.events.append({
       incidentId,
       kind: done ? 'step_ticked' : 'step_unticked',
@@ -25,9 +26,9 @@ export async function completeStep(context: CoreContext, actor: Actor, incidentI
       actor: actor.userId,
       occurredAt: now,
     });
-    return step;
+    return { title: step.title, changed: true };
   });
   await refreshCards(context, incidentId);
-  if (!changed) return privateReply(`Step ${number} was already ${done ? 'ticked' : 'unticked'}.`);
+  if (!changed.changed) return privateReply(`Step ${number} was already ${done ? 'ticked' : 'unticked'}.`);
   return privateReply(`Step ${number} ${done ? 'ticked' : 'unticked'}: ${changed.title}`);
 }

@@ -79,7 +79,11 @@ export interface EventRepository {
 export interface StepRepository {
   replace(incidentId: number, steps: Omit<ChecklistStep, 'incidentId' | 'doneAt' | 'doneBy'>[]): Promise<void>;
   list(incidentId: number): Promise<ChecklistStep[]>;
-  setDone(incidentId: number, number: number, done: { at: Date; by: string } | null): Promise<void>;
+  /**
+   * Ticks (`done` given) or unticks a step that is not already so, in one statement; answers the
+   * step's title when it changed, undefined when there is no such step or it already was so.
+   */
+  setDone(incidentId: number, number: number, done: { at: Date; by: string } | null): Promise<{ title: string } | undefined>;
 }
 
 export interface RoleRepository {
