@@ -22,6 +22,7 @@ import { acknowledgePage, parseAckValue } from './roles/acknowledge-page.js';
 import { assignRole } from './roles/assign-role.js';
 import { declareAlert, dismissAlert } from './signals/triage.js';
 import { clip, cleanStrings } from './text-input.js';
+import { markInExerciseSpace } from './exercise/mark-exercise-reply.js';
 
 /**
  * A click on a card, already decoded by the edge: the edges know their payload shapes, the core
@@ -178,7 +179,8 @@ export async function handleCardClick(context: CoreContext, actor: Actor, click:
   let outcome: CommandOutcome = 'ok';
   try {
     // Values and typed inputs, made storable once (text-input.ts).
-    return await runClick(context, cleanStrings(actor), cleanStrings(click));
+    const clicker = cleanStrings(actor);
+    return await markInExerciseSpace(context, clicker, await runClick(context, clicker, cleanStrings(click)));
   } catch (error) {
     outcome = failureOutcome(error);
     return errorReply(context, error, undefined, `handle the ${click.action} click`);

@@ -18,7 +18,7 @@ import { showTimeline } from './incident/timeline.js';
 import { showSimilarCases } from './similar/show-similar.js';
 import { changeTag } from './taxonomy/tag-incident.js';
 import { runExerciseCommand } from './exercise/run-exercise-command.js';
-import { EXERCISE_MARK } from './exercise/authored-cards.js';
+import { markInExerciseSpace } from './exercise/mark-exercise-reply.js';
 import { showMetrics } from './metrics/show-metrics.js';
 import { changePlaybook } from './playbook/change-playbook.js';
 import type { CommandOutcome } from './ports/telemetry.js';
@@ -45,11 +45,8 @@ async function incidentInChannel(context: CoreContext, actor: Actor, command: In
   return incident;
 }
 
-/** In an exercise's space every message says EXERCISE, the bot's answers to commands too. */
 async function runIncidentCommand(context: CoreContext, actor: Actor, command: IncidentCommand): Promise<Reply> {
-  const incident = await incidentInChannel(context, actor, command);
-  const reply = await runOnIncident(context, actor, command, incident);
-  return incident.isExercise && reply.public && !reply.text.startsWith(EXERCISE_MARK) ? { ...reply, text: `${EXERCISE_MARK} · ${reply.text}` } : reply;
+  return runOnIncident(context, actor, command, await incidentInChannel(context, actor, command));
 }
 
 async function runOnIncident(context: CoreContext, actor: Actor, command: IncidentCommand, incident: Incident): Promise<Reply> {
@@ -188,7 +185,7 @@ export async function handleCommand(context: CoreContext, actor: Actor, typed: s
       return privateReply(`${parsed.error}\n${parsed.usage}`);
     }
     try {
-      return await runCommand(context, actor, parsed);
+      return await markInExerciseSpace(context, actor, await runCommand(context, actor, parsed));
     } catch (error) {
       outcome = failureOutcome(error);
       const name = text.replace(/^\/incident\s*/i, '').split(/\s+/)[0] ?? '';

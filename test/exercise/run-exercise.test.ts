@@ -154,7 +154,7 @@ describe('ending an exercise', () => {
     const { run, incident, exercise } = await start('prompt-injection');
     harness.core.clock.advance(30 * MINUTE);
     const ended = await run('exercise end');
-    expect(ended.text).toBe('Exercise ended and closed. After-action review:');
+    expect(ended.text).toBe('EXERCISE · Exercise ended and closed. After-action review:');
     expect((await exercise()).completedAt).toEqual(context().clock.now());
     expect((await context().store.incidents.get(incident.id))!.state).toBe('closed');
     const events = await context().store.events.forIncident(incident.id);
