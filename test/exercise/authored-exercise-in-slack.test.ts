@@ -38,6 +38,9 @@ describe('an authored exercise in Slack', () => {
     expect(opened.args.trigger_id).toBe('trig-decide');
     const modal = opened.args.view as { callback_id: string; private_metadata: string };
     expect(modal.callback_id).toBe('exercise:decision');
+    // The modal names the option as the players saw it on the button, not by its id.
+    expect(JSON.stringify(opened.args.view)).toContain('Decision: Disable the assistant');
+    expect(JSON.stringify(opened.args.view)).not.toContain('Decision: disable');
     await h.submit(
       {
         id: [...h.fake.views.keys()].at(-1)!,

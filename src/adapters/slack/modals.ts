@@ -129,6 +129,7 @@ export function formModal(form: Card, metadata: Omit<ViewMetadata, 'value'>): Mo
     title: plain(fitPlain(form.title, 24)),
     submit: plain(fitPlain(action.label, 24)),
     close: plain('Cancel'),
-    blocks,
+    // The subtitle says what the form is about (the decision taken, the hot wash's deadline): the title has only 24 characters.
+    blocks: form.subtitle ? [{ type: 'section', text: plain(fitPlain(form.subtitle, 3000)) }, ...blocks] : blocks,
   };
 }

@@ -1,6 +1,7 @@
 import type { Activity, TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
-import { assignForm, declareForm, dismissForm, formForAction, lateReasonsForm, severityForm } from '../../core/cards/forms.js';
+import { assignForm, declareForm, dismissForm, lateReasonsForm, severityForm } from '../../core/cards/forms.js';
+import { exerciseFormFor } from '../../core/exercise/exercise-forms.js';
 import { CARD_ACTION } from '../../core/cards/actions.js';
 import type { Card } from '../../core/cards/card.js';
 import type { Actor, CoreContext } from '../../core/context.js';
@@ -199,7 +200,7 @@ async function runClick(deps: TurnDeps, activity: Inbound, data: Record<string, 
   const click = decodeCardClick(actionId, value, data);
   const incidentId = Number(/^(\d+)/.exec(value)?.[1] ?? NaN);
   if (click === 'needs-input') {
-    const form = formForAction(actionId, value);
+    const form = await exerciseFormFor(deps.context, actionId, value);
     if (form) return { card: form };
     const current = value.split(':')[1] ?? '';
     if (actionId === 'severity') return { card: severityForm(incidentId, isSeverity(current) ? current : undefined) };

@@ -2,7 +2,6 @@ import { ROLES, ROLE_IDS, SEVERITIES, SEVERITY_LABELS, type Severity } from '../
 import { CARD_ACTION } from './actions.js';
 import type { Playbook } from '../playbook/schema.js';
 import type { Card } from './card.js';
-import { decisionForm, hotWashForm } from '../exercise/authored-cards.js';
 
 /**
  * The inputs Slack shows as modals, described once: each edge renders them its own way (Slack a
@@ -84,19 +83,4 @@ export function lateReasonsForm(incidentId: number, clock: string): Card {
     ],
     actions: [{ id: CARD_ACTION.lateReasons, label: 'Record the reasons', value: `${incidentId}:${clock}`, style: 'primary' }],
   };
-}
-
-/**
- * The form a button opens before its action can run, for the actions whose forms need nothing but
- * the button's id and value; each edge shows it its own way (Slack a modal, Teams a card).
- */
-export function formForAction(actionId: string, value: string): Card | undefined {
-  const incidentId = Number(/^(\d+)/.exec(value)?.[1] ?? NaN);
-  if (!Number.isFinite(incidentId)) return undefined;
-  if (actionId.startsWith(`${CARD_ACTION.exerciseDecide}:`) || actionId === CARD_ACTION.exerciseDecision) {
-    const [, inject, option] = value.split(':');
-    return inject && option ? decisionForm(incidentId, inject, option, option) : undefined;
-  }
-  if (actionId === CARD_ACTION.exerciseHotWash || actionId === CARD_ACTION.exerciseHotWashAnswers) return hotWashForm(incidentId);
-  return undefined;
 }

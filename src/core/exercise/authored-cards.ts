@@ -93,7 +93,7 @@ export function contingencyCard(from: string, text: string, addressed: string): 
 /** Asks for the reasoning behind a choice (required): a form, as every edge shows forms. */
 export function decisionForm(incidentId: number, injectId: string, optionId: string, label: string): Card {
   return {
-    title: exerciseTitle('Your reasoning'),
+    title: exerciseTitle('Reasoning'),
     subtitle: `Decision: ${label}`,
     inputs: [{ kind: 'text', id: 'reasoning', label: 'Why this option?', placeholder: 'What you knew, what you weighed, what you would need to be sure.', multiline: true, maxLength: 2000, required: true }],
     actions: [{ id: CARD_ACTION.exerciseDecision, label: 'Record the decision', value: `${incidentId}:${injectId}:${optionId}`, style: 'primary' }],

@@ -6,7 +6,8 @@ import { decodeCardClick, handleCardClick, type CardClick } from '../../../core/
 import { isSeverity } from '../../../core/domain.js';
 import { matchPlaybook } from '../../../core/playbook/match-playbook.js';
 import { ACTION, decodeMetadata, incidentIdOf } from '../ids.js';
-import { assignForm, dismissForm, formForAction, lateReasonsForm, severityForm } from '../../../core/cards/forms.js';
+import { assignForm, dismissForm, lateReasonsForm, severityForm } from '../../../core/cards/forms.js';
+import { exerciseFormFor } from '../../../core/exercise/exercise-forms.js';
 import { declareModal, formModal } from '../modals.js';
 import { responseFor, type ListenerDeps } from './deps.js';
 
@@ -64,14 +65,14 @@ export function registerActions(app: App, deps: ListenerDeps): void {
     await click(body, decoded && decoded !== 'needs-input' ? [decoded] : [], respond);
   });
 
-  // Buttons whose form the core describes from the button alone (formForAction): the modal opens, its submit runs the action.
+  // Exercise buttons whose form the core describes (exerciseFormFor): the modal opens, its submit runs the action.
   const withForm = new RegExp(`^(${CARD_ACTION.exerciseDecide}:.+|${CARD_ACTION.exerciseHotWash})$`);
   app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: withForm }, async ({ ack, body, action, respond }) => {
     await ack();
-    const form = formForAction(action.action_id, action.value ?? '');
     await deps.run(
       'open form',
       async () => {
+        const form = await exerciseFormFor(deps.context, action.action_id, action.value ?? '');
         if (!form) return void (await respond(responseFor({ text: 'This button is not one the bot made.' })));
         const incidentId = incidentIdOf(action.value);
         await deps.client.views.open({ trigger_id: body.trigger_id, view: formModal(form, { channelId: body.channel?.id ?? '', ...(incidentId ? { incidentId } : {}) }) });
