@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { ClockDueLine, ClockReminder, ClockRepository, NewClock, RegulatoryClock, ReminderClaim, ReminderStatus } from '../core/clocks/clock.js';
 import type { ClockKind, ClockVariant, ReminderPlan } from '../core/clocks/deadline.js';
 import type { RoleId } from '../core/domain.js';

@@ -11,7 +11,6 @@ import {
   slackChannelMention,
   slackMention,
 } from '../../src/adapters/slack/render.js';
-import type { StoredMessage } from '../support/fake-slack.js';
 import { useSlackHarness } from '../support/slack-harness.js';
 
 /**

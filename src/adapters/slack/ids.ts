@@ -1,5 +1,3 @@
-import { CARD_ACTION } from '../../core/cards/actions.js';
-
 /**
  * The ids the Slack edge puts on blocks, elements and views, and reads back from payloads. Buttons
  * carry the core's card action ids (CARD_ACTION) and values unchanged; only the checklist's

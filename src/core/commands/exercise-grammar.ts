@@ -1,10 +1,8 @@
 import { hotWashQuestionOf } from '../exercise/authored-cards.js';
 import { quoteBack } from '../text-input.js';
 import type { ParseContext } from './grammar.js';
+import { splitBecause, type Parsed } from './parsed.js';
 import { words } from './tokens.js';
-import type { Command } from './types.js';
-
-type Parsed = Command | { error: string };
 
 const ATLAS_ID = /^AML\.CS\d{4}$/i;
 const AUTHORED_ID = /^[a-z0-9][a-z0-9-]{0,62}$/i;
@@ -13,12 +11,6 @@ const VERBS = 'scenarios, start, pause, resume, next, skip, decide, observed, no
 
 export const EXERCISE_USAGE =
   'exercise scenarios [<playbook-id>] | exercise start [<scenario-id>|<playbook-id>] [force] | exercise pause|resume|next|skip|end|aar|export | exercise decide <option> because <reasoning> | exercise observed <action> [<note>] | exercise note <text> | exercise hotwash well|change|missing <answer> | exercise rate <objective> P|S|M|U [because <reason>] | exercise inject';
-
-/** Splits "<head> because <reasoning>"; reasoning may hold anything. */
-function splitBecause(text: string): { head: string; because: string | null } {
-  const [head = '', ...why] = text.trim().split(/(?<!\s)\s+because\s+|^because\s+/i);
-  return { head: head.trim(), because: why.length ? why.join(' because ').trim() : null };
-}
 
 function parseStart(rest: string[], context: ParseContext): Parsed {
   const force = rest.length > 0 && rest.at(-1)!.toLowerCase() === 'force';

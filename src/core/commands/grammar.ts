@@ -1,18 +1,17 @@
 import { ROLE_IDS, isRoleId, isSeverity, type RoleId, type Severity } from '../domain.js';
 import { parsePeriod, PERIOD_HINT } from '../metrics/period.js';
-import { parseTimeInput, TIME_HINT, type TimeInput } from '../time/time-input.js';
+import { TIME_HINT } from '../time/time-input.js';
 import { SUMMARY_MAX, TITLE_MAX, titleAndSummary } from '../incident/title-and-summary.js';
 import { quoteBack } from '../text-input.js';
-import { parseClockKind, type ClockKind } from '../clocks/deadline.js';
 import { parseUser, splitOptions, words } from './tokens.js';
 import type { Command } from './types.js';
 import { EXERCISE_USAGE, parseExercise } from './exercise-grammar.js';
+import { parseFlag, parseNotified, parseUnflag } from './clock-grammar.js';
+import { optionTime, unknownOptions, type Parsed } from './parsed.js';
 
 export interface ParseContext {
   playbookIds: readonly string[];
 }
-
-type Parsed = Command | { error: string };
 
 export interface CommandSpec {
   name: string;
@@ -30,25 +29,8 @@ function parseRole(token: string | undefined): RoleId | { error: string } {
   return isRoleId(role) ? role : { error: `"${quoteBack(token)}" is not a role; use one of ${ROLE_LIST}` };
 }
 
-function optionTime(options: Map<string, string>, key: string): TimeInput | { error: string } | undefined {
-  const raw = options.get(key);
-  if (raw === undefined) return undefined;
-  // No time is long or holds a control character; quoting such a value back would be neither short nor one line.
-  if (quoteBack(raw) !== raw) return { error: `${key}="${quoteBack(raw)}" is not a time; use ${TIME_HINT}` };
-  const parsed = parseTimeInput(raw);
-  return 'error' in parsed ? { error: `${key}=${parsed.error}` } : parsed;
-}
-
 function noArgs(kind: 'status' | 'list' | 'reopen' | 'timeline' | 'oncall-show', name: string) {
   return (args: string): Parsed => (args.trim() ? { error: `\`${name}\` takes nothing after it` } : ({ kind } as Command));
-}
-
-function unknownOptions(unknown: string[], allowed: string[], repeated: string[]): { error: string } | null {
-  if (repeated.length > 0) return { error: `${repeated[0]}= is given twice; give it once` };
-  if (unknown.length === 0) return null;
-  const known = allowed.length ? `; it accepts ${allowed.map((k) => `${k}=`).join(', ')}` : '';
-  const named = unknown.slice(0, 3).map((k) => `${quoteBack(k, 20)}=`);
-  return { error: `unknown option ${named.join(', ')}${unknown.length > 3 ? ', …' : ''}${known}` };
 }
 
 function parseDeclare(args: string, context: ParseContext): Parsed {
@@ -150,61 +132,6 @@ function tagCommand(add: boolean) {
     if (tokens.length !== 1) return { error: `give one tag id, e.g. \`${add ? 'tag' : 'untag'} AML.T0051\` or \`${add ? 'tag' : 'untag'} LLM01\`` };
     return { kind: add ? 'tag' : 'untag', tag: tokens[0]! };
   };
-}
-
-const FLAG_NAMES = 'gdpr-breach or ai-act-serious';
-
-function parseFlagName(token: string | undefined, command: string): ClockKind | { error: string } {
-  if (!token) return { error: `name the flag: \`${command} gdpr-breach\` or \`${command} ai-act-serious\`` };
-  return parseClockKind(token) ?? { error: `no flag "${quoteBack(token)}"; use ${FLAG_NAMES}` };
-}
-
-function parseFlag(args: string): Parsed {
-  const { rest, options, unknown, repeated } = splitOptions(args, ['aware']);
-  const bad = unknownOptions(unknown, ['aware'], repeated);
-  if (bad) return bad;
-  const [name, ...more] = words(rest);
-  const flag = parseFlagName(name, 'flag');
-  if (typeof flag !== 'string') return flag;
-  let variant: 'widespread' | 'death' | undefined;
-  if (more.length > 0) {
-    const word = more[0]!.toLowerCase();
-    if (more.length > 1 || (word !== 'widespread' && word !== 'death')) {
-      return { error: flag === 'ai-act-serious' ? `unexpected "${quoteBack(more.join(' '))}"; after ai-act-serious say widespread, death or nothing, then aware=<time>` : `unexpected "${quoteBack(more.join(' '))}"; \`flag gdpr-breach\` takes only aware=<time>` };
-    }
-    if (flag !== 'ai-act-serious') return { error: `${word} is for the AI Act clock: \`flag ai-act-serious ${word}\`` };
-    variant = word;
-  }
-  const aware = optionTime(options, 'aware');
-  if (aware && 'error' in aware) return aware;
-  return { kind: 'flag', flag, ...(variant ? { variant } : {}), ...(aware ? { aware } : {}) };
-}
-
-function parseUnflag(args: string): Parsed {
-  const [name, ...reason] = words(args);
-  const flag = parseFlagName(name, 'unflag');
-  if (typeof flag !== 'string') return flag;
-  return { kind: 'unflag', flag, ...(reason.length ? { reason: reason.join(' ') } : {}) };
-}
-
-function parseNotified(args: string): Parsed {
-  // Reasons are free text after "because" and may hold anything, `=` too; options come before it.
-  const [head = '', ...why] = args.trim().split(/(?<!\s)\s+because\s+|^because\s+/i);
-  const because = why.join(' because ').trim();
-  if (why.length > 0 && !because) return { error: 'write the reasons for the delay after "because"' };
-  const { rest, options, unknown, repeated } = splitOptions(head, ['at', 'ref']);
-  const bad = unknownOptions(unknown, ['at', 'ref'], repeated);
-  if (bad) return bad;
-  const [name, ...more] = words(rest);
-  if (!name) return { error: 'name the clock: `notified gdpr` or `notified ai-act`' };
-  const flag = parseClockKind(name);
-  if (!flag) return { error: `no clock "${quoteBack(name)}"; say gdpr or ai-act` };
-  if (more.length) return { error: `unexpected "${quoteBack(more.join(' '))}"; give at=<time>, ref=<text> (quoted when it has spaces) and then because <reasons>` };
-  const at = optionTime(options, 'at');
-  if (at && 'error' in at) return at;
-  const ref = options.get('ref')?.trim();
-  if (ref !== undefined && (!ref || ref.length > 200)) return { error: 'ref= takes the authority\'s reference, 1 to 200 characters, e.g. ref=DPA-2026-114 or ref="case 114"' };
-  return { kind: 'notified', flag, ...(at ? { at } : {}), ...(ref ? { ref } : {}), ...(because ? { because } : {}) };
 }
 
 export const COMMANDS: readonly CommandSpec[] = [
