@@ -132,7 +132,7 @@ describe('who may close, reopen, change severity or playbook, or mark a false po
     const refused = await handleCommand(context(), inChannel(incident, 'zed'), '/incident exercise end');
     expect(refused.text).toBe(`only the incident commander and facilitator (@fay) or an admin may close INC-${incident.id}`);
     expect((await context().store.exercises.forIncident(incident.id))?.completedAt).toBeNull();
-    expect((await handleCommand(context(), inChannel(incident, 'fay'), '/incident exercise end')).text).toMatch(/^Exercise ended and closed/);
+    expect((await handleCommand(context(), inChannel(incident, 'fay'), '/incident exercise end')).text).toMatch(/^EXERCISE · Exercise ended and closed/);
     expect((await context().store.incidents.get(incident.id))?.state).toBe('closed');
   });
 
