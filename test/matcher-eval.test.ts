@@ -13,11 +13,12 @@ const RECALL = 0.85;
 // (stop 14), 70 % on blind3 and 75 % on blind4 (stop 15), 85 % on blind5 and 80 % on blind6
 // (stop 16, the matcher of stop 15 on both). blind6 also measured 80 % for prompt-injection
 // (injections whose effect was a leak or an unsafe answer read as that effect) and 88 %
-// accuracy; retrained with blind4 and blind5, 89 %. Non-AI reports worded like AI ones still get
+// accuracy; retrained with blind4 and blind5 (and a vague text no longer given a playbook on the
+// model's word alone), 87 %. Non-AI reports worded like AI ones still get
 // a playbook. The targets are not met for those (issue 10 stays open); these floors keep them
 // from sliding further.
 const HELD_OUT_FLOORS: { accuracy: number; recall: Partial<Record<(typeof LABELS)[number], number>> } = {
-  accuracy: 0.87,
+  accuracy: 0.85,
   recall: { none: 0.75, 'prompt-injection': 0.75 },
 };
 

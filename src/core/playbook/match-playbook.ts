@@ -286,6 +286,8 @@ export const MODEL_FILE = join('playbooks', 'matcher-model.json');
 export type MatcherModel = TextModel;
 /** Fewest content words the model must know before it may pick a class when the cues found nothing. */
 export const MIN_KNOWN_WORDS = 3;
+/** The model's least probability for a playbook when no cue of any playbook matched ("something looks off with the bot" is vague, not a safety incident). */
+export const MODEL_ALONE_MIN = 0.5;
 
 let shipped: MatcherModel | null | undefined;
 
@@ -368,6 +370,8 @@ export function decide(evidence: CueEvidence, prediction: Prediction, labels: re
   const knownWords = new Set(prediction.spans.filter((s) => !s.feature.includes(' ')).map((s) => s.feature)).size;
   if (evidence.verdict === 'vague' && knownWords < MIN_KNOWN_WORDS) return { label: 'vague', combined, order };
   const label = labels[order[0]!]!;
+  // With no cue for any playbook, the model alone picks one only when it is sure.
+  if (evidence.verdict === 'vague' && label !== 'none' && prediction.probabilities[order[0]!]! < MODEL_ALONE_MIN) return { label: 'vague', combined, order };
   const none = labels.indexOf('none');
   const cue = evidence.scores.find((s) => s.playbook.id === label)?.score ?? 0;
   if (label !== 'none' && none >= 0 && prediction.probabilities[none]! >= noneVeto && cue < STRONG_CUE_SCORE) {
