@@ -58,24 +58,32 @@ export class KyselyAlertRepository implements AlertRepository {
   }
 
   async create(alert: NewAlert): Promise<StoredAlert> {
-    const row = await this.db
+    return (await this.createAll([alert]))[0]!;
+  }
+
+  async createAll(alerts: readonly NewAlert[]): Promise<StoredAlert[]> {
+    if (alerts.length === 0) return [];
+    const rows = await this.db
       .insertInto('alerts')
-      .values({
-        incident_id: alert.incidentId,
-        format: alert.format,
-        source: alert.source,
-        dedup_key: alert.dedupKey,
-        status: alert.status,
-        labels: JSON.stringify(alert.labels),
-        model: alert.model,
-        first_seen_at: alert.firstSeenAt,
-        last_seen_at: alert.lastSeenAt,
-        resolved_at: null,
-        triage_ref: null,
-      })
+      .values(
+        alerts.map((alert) => ({
+          incident_id: alert.incidentId,
+          format: alert.format,
+          source: alert.source,
+          dedup_key: alert.dedupKey,
+          status: alert.status,
+          labels: JSON.stringify(alert.labels),
+          model: alert.model,
+          first_seen_at: alert.firstSeenAt,
+          last_seen_at: alert.lastSeenAt,
+          resolved_at: null,
+          triage_ref: null,
+        })),
+      )
       .returningAll()
-      .executeTakeFirstOrThrow();
-    return toAlert(row);
+      .execute();
+    // Ids are drawn in the order of the rows given.
+    return rows.sort((x, y) => x.id - y.id).map(toAlert);
   }
 
   async update(id: number, patch: AlertPatch): Promise<StoredAlert> {
@@ -97,6 +105,12 @@ export class KyselyAlertRepository implements AlertRepository {
   async forIncident(incidentId: number): Promise<StoredAlert | undefined> {
     const row = await this.db.selectFrom('alerts').selectAll().where('incident_id', '=', incidentId).executeTakeFirst();
     return row && toAlert(row);
+  }
+
+  async forIncidents(incidentIds: readonly number[]): Promise<Map<number, StoredAlert>> {
+    if (incidentIds.length === 0) return new Map();
+    const rows = await this.db.selectFrom('alerts').selectAll().where('incident_id', 'in', [...incidentIds]).execute();
+    return new Map(rows.map((row) => [row.incident_id, toAlert(row)]));
   }
 
   async setTriageRef(alertId: number, platform: string, ref: MessageRef): Promise<void> {

@@ -10,10 +10,14 @@ export class KyselyStepRepository implements StepRepository {
 
   async replace(incidentId: number, steps: Omit<ChecklistStep, 'incidentId' | 'doneAt' | 'doneBy'>[]): Promise<void> {
     await this.db.deleteFrom('checklist_steps').where('incident_id', '=', incidentId).execute();
+    await this.addAll(steps.map((step) => ({ ...step, incidentId })));
+  }
+
+  async addAll(steps: readonly Omit<ChecklistStep, 'doneAt' | 'doneBy'>[]): Promise<void> {
     if (steps.length === 0) return;
     await this.db
       .insertInto('checklist_steps')
-      .values(steps.map((s) => ({ incident_id: incidentId, number: s.number, phase: s.phase, title: s.title, detail: s.detail, role: s.role, done_at: null, done_by: null })))
+      .values(steps.map((s) => ({ incident_id: s.incidentId, number: s.number, phase: s.phase, title: s.title, detail: s.detail, role: s.role, done_at: null, done_by: null })))
       .execute();
   }
 

@@ -62,30 +62,44 @@ export class KyselyIncidentRepository implements IncidentRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   async create(incident: NewIncident): Promise<Incident> {
-    const row = await this.db
+    return (await this.createAll([incident]))[0]!;
+  }
+
+  async createAll(incidents: readonly NewIncident[]): Promise<Incident[]> {
+    if (incidents.length === 0) return [];
+    const rows = await this.db
       .insertInto('incidents')
-      .values({
-        title: incident.title,
-        description: incident.summary,
-        severity: incident.severity,
-        playbook_id: incident.playbookId,
-        playbook_reason: incident.playbookReason,
-        private: incident.private,
-        is_exercise: incident.isExercise,
-        platform: incident.platform,
-        declared_by: incident.declaredBy,
-        source: incident.source,
-        impact_started_at: incident.impactStartedAt,
-        detected_at: incident.detectedAt,
-        declared_at: incident.declaredAt,
-        channel_id: null,
-        channel_name: null,
-        origin_channel_id: incident.originChannelId ?? null,
-        false_positive_reason: null,
-      })
+      .values(
+        incidents.map((incident) => ({
+          title: incident.title,
+          description: incident.summary,
+          severity: incident.severity,
+          playbook_id: incident.playbookId,
+          playbook_reason: incident.playbookReason,
+          private: incident.private,
+          is_exercise: incident.isExercise,
+          platform: incident.platform,
+          declared_by: incident.declaredBy,
+          source: incident.source,
+          impact_started_at: incident.impactStartedAt,
+          detected_at: incident.detectedAt,
+          declared_at: incident.declaredAt,
+          channel_id: null,
+          channel_name: null,
+          origin_channel_id: incident.originChannelId ?? null,
+          false_positive_reason: null,
+        })),
+      )
       .returningAll()
-      .executeTakeFirstOrThrow();
-    return toIncident(row);
+      .execute();
+    // Ids are drawn in the order of the rows given.
+    return rows.sort((x, y) => x.id - y.id).map(toIncident);
+  }
+
+  async getMany(ids: readonly number[]): Promise<Map<number, Incident>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.selectFrom('incidents').selectAll().where('id', 'in', [...ids]).execute();
+    return new Map(rows.map((row) => [row.id, toIncident(row)]));
   }
 
   async get(id: number): Promise<Incident | undefined> {

@@ -27,16 +27,16 @@ export class KyselyTagRepository implements TagRepository {
     return (await this.addAll([tag])).length === 1;
   }
 
-  async addAll(tags: readonly IncidentTag[]): Promise<string[]> {
+  async addAll(tags: readonly IncidentTag[]): Promise<IncidentTag[]> {
     if (tags.length === 0) return [];
     const rows = await this.db
       .insertInto('incident_tags')
       .values(tags.map((tag) => ({ incident_id: tag.incidentId, tag: tag.tag, source: tag.source, added_at: tag.addedAt, added_by: tag.addedBy })))
       .onConflict((oc) => oc.columns(['incident_id', 'tag']).doNothing())
-      .returning('tag')
+      .returning(['incident_id', 'tag'])
       .execute();
-    const added = new Set(rows.map((row) => row.tag));
-    return tags.map((tag) => tag.tag).filter((tag) => added.has(tag));
+    const added = new Set(rows.map((row) => `${row.incident_id}:${row.tag}`));
+    return tags.filter((tag) => added.has(`${tag.incidentId}:${tag.tag}`));
   }
 
   async remove(incidentId: number, tag: string): Promise<boolean> {

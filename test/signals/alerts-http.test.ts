@@ -88,6 +88,37 @@ describe('POST /hooks/alerts with Alertmanager webhook bodies', () => {
     expect((again.body.alerts as { outcome: string; incident_id: number }[])[0]).toMatchObject({ outcome: 'refired', incident_id: result!.incident_id });
   });
 
+  it('takes a batch in request order: new keys open incidents in order, a repeat in the batch attaches, a resolved key with nothing open is ignored', async () => {
+    const fingerprint = (name: string) => ({ fingerprint: `batch-${name}`, labels: { ...(amAlert(0).labels as object), replica: name } });
+    const alerts = [
+      amAlert(0, { ...fingerprint('a'), status: 'resolved', endsAt: '2026-11-25T09:00:00Z' }),
+      amAlert(0, fingerprint('a')),
+      amAlert(1, fingerprint('b')),
+      amAlert(0, fingerprint('a')),
+      amAlert(0, { ...fingerprint('a'), status: 'resolved', endsAt: '2026-11-25T09:01:00Z' }),
+      amAlert(1, fingerprint('c')),
+    ];
+    const response = await bot.post('/hooks/alerts', { ...alertmanager, alerts });
+    expect(response.status).toBe(200);
+    const results = response.body.alerts as { outcome: string; incident_id: number | null }[];
+    expect(results.map((r) => r.outcome)).toEqual(['ignored', 'opened', 'opened', 'repeated', 'resolved', 'opened']);
+    const [a, b, c] = [results[1]!.incident_id!, results[2]!.incident_id!, results[5]!.incident_id!];
+    expect(a).toBeLessThan(b);
+    expect(b).toBeLessThan(c);
+    expect([results[0]!.incident_id, results[3]!.incident_id, results[4]!.incident_id]).toEqual([null, a, a]);
+    const alertA = (await store().alerts.forIncident(a))!;
+    expect(alertA).toMatchObject({ dedupKey: 'am:batch-a', status: 'resolved', fireCount: 2 });
+    expect((await store().incidents.get(c))!.title).toBe((await store().incidents.get(b))!.title);
+    const events = await store().events.forIncident(a);
+    expect(events.filter((e) => e.kind === 'alert_received')).toHaveLength(1);
+    expect(events.find((e) => e.kind === 'alert_resolved')!.occurredAt.toISOString()).toBe('2026-11-25T09:01:00.000Z');
+    // Each opened incident has its own checklist and its own suggested tags.
+    for (const id of [a, b, c]) {
+      expect((await store().steps.list(id)).length).toBeGreaterThan(0);
+      expect((await store().tags.forIncident(id)).length).toBeGreaterThan(0);
+    }
+  });
+
   it('answers 400 with the reason for a malformed body and changes nothing', async () => {
     const before = await countIncidents();
     const noFingerprint = await bot.post('/hooks/alerts', { ...alertmanager, alerts: [{ ...amAlert(0), fingerprint: undefined }] });

@@ -87,7 +87,23 @@ export interface DeclareResult {
   unfinished?: string;
 }
 
-export async function declareIncident(context: CoreContext, actor: Actor, declared: DeclareRequest): Promise<DeclareResult> {
+/** A declaration checked and its playbook chosen: what `recordDeclarations` writes. Nothing is written yet. */
+export interface PlannedDeclaration {
+  actor: Actor;
+  request: DeclareRequest;
+  playbook: Playbook | undefined;
+  matchReason: string;
+  /** How the playbook was matched from the text, when nobody named one. */
+  match?: PlaybookMatch;
+  severity: Severity;
+  isPrivate: boolean;
+  declaredAt: Date;
+  detectedAt: Date;
+  impactStartedAt: Date;
+}
+
+/** Cleans and checks a declaration and picks its playbook; refuses impossible times. */
+export function planDeclaration(context: CoreContext, actor: Actor, declared: DeclareRequest): PlannedDeclaration {
   // Forms (Slack's declare modal calls this directly), alerts and exercises all declare here.
   const request: DeclareRequest = {
     ...declared,
@@ -119,52 +135,90 @@ export async function declareIncident(context: CoreContext, actor: Actor, declar
     playbook = match.playbook ?? undefined;
     matchReason = match.reason;
   }
-  const severity = request.severity ?? playbook?.default_severity ?? 'sev3';
-  const isPrivate = request.private ?? playbook?.private ?? false;
+  return {
+    actor,
+    request,
+    playbook,
+    matchReason,
+    ...(match ? { match } : {}),
+    severity: request.severity ?? playbook?.default_severity ?? 'sev3',
+    isPrivate: request.private ?? playbook?.private ?? false,
+    declaredAt: now,
+    detectedAt,
+    impactStartedAt,
+  };
+}
 
+/**
+ * Writes planned declarations in the caller's transaction (`store` is the transaction's): the
+ * incidents, their `incident_declared` events, checklists and suggested tags, a statement each for
+ * all of them (an alert storm declares many at once), then the roles and pages of those not
+ * waiting for triage. Refuses with `duplicate_request` when a declaration's request key was used.
+ */
+export async function recordDeclarations(context: CoreContext, store: Store, plans: readonly PlannedDeclaration[]): Promise<{ incident: Incident; unstaffed: RoleId[] }[]> {
+  const incidents = await store.incidents.createAll(
+    plans.map((plan) => ({
+      title: plan.request.title,
+      summary: plan.request.summary ?? '',
+      severity: plan.severity,
+      playbookId: plan.playbook?.id ?? null,
+      playbookReason: plan.matchReason,
+      private: plan.isPrivate,
+      isExercise: plan.request.isExercise ?? false,
+      platform: plan.actor.platform,
+      originChannelId: plan.actor.channelId || null,
+      declaredBy: plan.actor.userId,
+      source: plan.request.source ?? 'manual',
+      impactStartedAt: plan.impactStartedAt,
+      detectedAt: plan.detectedAt,
+      declaredAt: plan.declaredAt,
+    })),
+  );
+  const declared = await store.events.appendAll(
+    plans.map((plan, index) => ({
+      incidentId: incidents[index]!.id,
+      kind: 'incident_declared' as const,
+      payload: {
+        title: incidents[index]!.title,
+        severity: plan.severity,
+        playbook_id: incidents[index]!.playbookId,
+        playbook_reason: plan.matchReason,
+        private: plan.isPrivate,
+        impact_started_at: plan.impactStartedAt.toISOString(),
+        detected_at: plan.detectedAt.toISOString(),
+        source: incidents[index]!.source,
+      },
+      actor: plan.actor.userId,
+      occurredAt: plan.declaredAt,
+      ...(plan.actor.requestKey ? { idempotencyKey: `declare:${plan.actor.requestKey}` } : {}),
+    })),
+  );
+  if (declared < plans.length) throw new AppError('duplicate_request', 'this declaration was already received');
+  await store.steps.addAll(plans.flatMap((plan, index) => stepsFromPlaybook(plan.playbook).map((step) => ({ ...step, incidentId: incidents[index]!.id }))));
+  const recorded: { incident: Incident; unstaffed: RoleId[] }[] = [];
+  for (const [index, plan] of plans.entries()) {
+    const incident = incidents[index]!;
+    const unstaffed = plan.request.awaitTriage ? [] : await staffRoles(store, incident, plan.playbook, plan.actor.userId, plan.declaredAt);
+    recorded.push({ incident, unstaffed });
+  }
+  await recordSuggestedTags(
+    context,
+    store,
+    plans.map((plan, index) => ({ incident: incidents[index]!, playbook: plan.playbook, at: plan.declaredAt })),
+  );
+  return recorded;
+}
+
+export async function declareIncident(context: CoreContext, actor: Actor, declared: DeclareRequest): Promise<DeclareResult> {
+  const plan = planDeclaration(context, actor, declared);
+  const { request, matchReason } = plan;
+  const matched = plan.match ? { match: plan.match } : {};
   try {
     const result = await context.store.transaction(async (store) => {
-      const incident = await store.incidents.create({
-        title: request.title,
-        summary: request.summary ?? '',
-        severity,
-        playbookId: playbook?.id ?? null,
-        playbookReason: matchReason,
-        private: isPrivate,
-        isExercise: request.isExercise ?? false,
-        platform: actor.platform,
-        originChannelId: actor.channelId || null,
-        declaredBy: actor.userId,
-        source: request.source ?? 'manual',
-        impactStartedAt,
-        detectedAt,
-        declaredAt: now,
-      });
-      const fresh = await store.events.append({
-        incidentId: incident.id,
-        kind: 'incident_declared',
-        payload: {
-          title: incident.title,
-          severity,
-          playbook_id: incident.playbookId,
-          playbook_reason: matchReason,
-          private: isPrivate,
-          impact_started_at: impactStartedAt.toISOString(),
-          detected_at: detectedAt.toISOString(),
-          source: incident.source,
-        },
-        actor: actor.userId,
-        occurredAt: now,
-        ...(actor.requestKey ? { idempotencyKey: `declare:${actor.requestKey}` } : {}),
-      });
-      if (!fresh) throw new AppError('duplicate_request', 'this declaration was already received');
-      await store.steps.replace(incident.id, stepsFromPlaybook(playbook));
-      const unstaffed = request.awaitTriage ? [] : await staffRoles(store, incident, playbook, actor.userId, now);
-      await recordSuggestedTags(context, store, incident, playbook, now);
-      await request.alsoRecord?.(store, incident);
-      return { incident, unstaffed };
+      const [recorded] = await recordDeclarations(context, store, [plan]);
+      await request.alsoRecord?.(store, recorded!.incident);
+      return recorded!;
     });
-    const matched = match ? { match } : {};
     if (request.awaitTriage) return { incident: result.incident, duplicate: false, unstaffed: result.unstaffed, matchReason, ...matched };
     try {
       const published = (await publishIncident(context, result.incident.id)) ?? result.incident;

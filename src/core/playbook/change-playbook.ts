@@ -19,7 +19,7 @@ export async function changePlaybook(context: CoreContext, actor: Actor, inciden
     await store.events.append({ incidentId, kind: 'playbook_changed', payload: { from: incident.playbookId, to: playbookId, reason }, actor: actor.userId, occurredAt: now });
     await staffRoles(store, updated, playbook, actor.userId, now);
     // The new playbook's default tags join the incident's; none is removed (people may have added or kept them).
-    await recordSuggestedTags(context, store, updated, playbook, now, { playbookOnly: true });
+    await recordSuggestedTags(context, store, [{ incident: updated, playbook, at: now }], { playbookOnly: true });
   }, playbookId ?? 'none');
   await refreshCards(context, incidentId);
   await deliverPendingPages(context, incidentId);

@@ -58,7 +58,10 @@ export interface IncidentFilter {
 
 export interface IncidentRepository {
   create(incident: NewIncident): Promise<Incident>;
+  /** Several in one statement (an alert storm declares many at once), in the order given. */
+  createAll(incidents: readonly NewIncident[]): Promise<Incident[]>;
   get(id: number): Promise<Incident | undefined>;
+  getMany(ids: readonly number[]): Promise<Map<number, Incident>>;
   /** Reads and locks the row for the rest of the transaction, so concurrent changes queue up. */
   lock(id: number): Promise<Incident | undefined>;
   findByChannel(platform: string, channelId: string): Promise<Incident | undefined>;
@@ -78,6 +81,8 @@ export interface EventRepository {
 
 export interface StepRepository {
   replace(incidentId: number, steps: Omit<ChecklistStep, 'incidentId' | 'doneAt' | 'doneBy'>[]): Promise<void>;
+  /** The checklists of incidents just declared (they have no steps yet), in one statement. */
+  addAll(steps: readonly Omit<ChecklistStep, 'doneAt' | 'doneBy'>[]): Promise<void>;
   list(incidentId: number): Promise<ChecklistStep[]>;
   /**
    * Ticks (`done` given) or unticks a step that is not already so, in one statement; answers the

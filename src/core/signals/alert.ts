@@ -57,8 +57,11 @@ export interface AlertRepository {
   /** `findOpen` for many keys at once: each key with an open alert, mapped to it. */
   findOpenMany(dedupKeys: readonly string[]): Promise<Map<string, StoredAlert>>;
   create(alert: NewAlert): Promise<StoredAlert>;
+  /** Several in one statement, in the order given. */
+  createAll(alerts: readonly NewAlert[]): Promise<StoredAlert[]>;
   update(id: number, patch: AlertPatch): Promise<StoredAlert>;
   forIncident(incidentId: number): Promise<StoredAlert | undefined>;
+  forIncidents(incidentIds: readonly number[]): Promise<Map<number, StoredAlert>>;
   /** Records the triage card posted on one platform. */
   setTriageRef(alertId: number, platform: string, ref: MessageRef): Promise<void>;
   /**

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { CoreContext } from '../context.js';
-import { declareIncident } from '../incident/declare-incident.js';
+import { planDeclaration, recordDeclarations } from '../incident/declare-incident.js';
 import type { AlertSignal, StoredAlert } from './alert.js';
-import { refreshTriageCard } from './triage.js';
+import { refreshTriageCards } from './triage.js';
 
 export type AlertOutcome = 'opened' | 'repeated' | 'refired' | 'resolved' | 'ignored';
 
@@ -51,61 +51,66 @@ async function attach(context: CoreContext, open: StoredAlert, signal: AlertSign
 }
 
 /**
- * One alert in, inside the batch's transaction with its key locked: a repeat of an open alert
- * (same fingerprint or dedup_key) attaches to it, a resolved status is an event on it, anything
- * else opens an incident in `declared` state for triage, with the alert's own time as its
- * detection time. `open` is the open alert of the key as read before the batch, or null when the
- * batch already took this key (then it is read again, so a later alert sees what an earlier one wrote).
+ * The incidents of the alerts that open one, in the batch's transaction, a statement per table for
+ * all of them: each in `declared` state for triage, with the alert's own time as its detection time.
  */
-async function receiveAlert(context: CoreContext, signal: AlertSignal, key: string, open: StoredAlert | undefined | null): Promise<AlertResult> {
+async function openIncidents(context: CoreContext, opening: readonly { signal: AlertSignal; key: string }[]): Promise<AlertResult[]> {
+  if (opening.length === 0) return [];
   const now = context.clock.now();
   const store = context.store;
-  const existing = open === null ? await store.alerts.findOpen(key) : open;
-  if (existing) return attach(context, existing, signal, now);
-  if (signal.status === 'resolved') return { outcome: 'ignored', incidentId: null, alertId: null };
-  const detectedAt = signal.detectedAt && signal.detectedAt < now ? signal.detectedAt : now;
-  const { incident } = await declareIncident(
-    context,
-    { ...alertPlatform(context), userId: signal.source },
-    {
-      title: signal.title,
-      summary: signal.description,
-      ...(signal.severity ? { severity: signal.severity } : {}),
-      ...(signal.playbookId ? { playbookId: signal.playbookId } : {}),
-      detectedAt,
-      impactStartedAt: detectedAt,
-      source: 'alert',
-      awaitTriage: true,
-    },
+  const plans = opening.map(({ signal }) => {
+    const detectedAt = signal.detectedAt && signal.detectedAt < now ? signal.detectedAt : now;
+    return planDeclaration(
+      context,
+      { ...alertPlatform(context), userId: signal.source },
+      {
+        title: signal.title,
+        summary: signal.description,
+        ...(signal.severity ? { severity: signal.severity } : {}),
+        ...(signal.playbookId ? { playbookId: signal.playbookId } : {}),
+        detectedAt,
+        impactStartedAt: detectedAt,
+        source: 'alert',
+        awaitTriage: true,
+      },
+    );
+  });
+  const incidents = (await recordDeclarations(context, store, plans)).map((r) => r.incident);
+  const alerts = await store.alerts.createAll(
+    opening.map(({ signal, key }, index) => ({
+      incidentId: incidents[index]!.id,
+      format: signal.format,
+      source: signal.source,
+      dedupKey: key,
+      status: 'firing' as const,
+      labels: signal.labels,
+      model: signal.model ?? null,
+      firstSeenAt: now,
+      lastSeenAt: now,
+    })),
   );
-  const alert = await store.alerts.create({
-    incidentId: incident.id,
-    format: signal.format,
-    source: signal.source,
-    dedupKey: key,
-    status: 'firing',
-    labels: signal.labels,
-    model: signal.model ?? null,
-    firstSeenAt: now,
-    lastSeenAt: now,
-  });
-  await store.events.append({
-    incidentId: incident.id,
-    kind: 'alert_received',
-    payload: { alert_id: alert.id, format: signal.format, source: signal.source, dedup_key: key, labels: signal.labels },
-    actor: signal.source,
-    occurredAt: detectedAt,
-  });
-  return { outcome: 'opened', incidentId: incident.id, alertId: alert.id };
+  await store.events.appendAll(
+    opening.map(({ signal, key }, index) => ({
+      incidentId: incidents[index]!.id,
+      kind: 'alert_received' as const,
+      payload: { alert_id: alerts[index]!.id, format: signal.format, source: signal.source, dedup_key: key, labels: signal.labels },
+      actor: signal.source,
+      occurredAt: plans[index]!.detectedAt,
+    })),
+  );
+  return alerts.map((alert) => ({ outcome: 'opened', incidentId: alert.incidentId, alertId: alert.id }));
 }
 
 /**
  * Takes in every alert of one request (an Alertmanager batch, or one generic alert) in one
  * transaction: every key of the batch is locked first, in a fixed order (so concurrent batches
- * and other processes sharing keys queue rather than deadlock), the open alerts of all keys are
- * read at once, then each alert is taken in request order. All of the batch stands or none does
- * (a failure answers 500 and Alertmanager sends the batch again). The triage cards are posted or
- * refreshed after commit.
+ * and other processes sharing keys queue rather than deadlock), and the open alerts of all keys are
+ * read at once. A repeat of an open alert (same fingerprint or dedup_key) attaches to it and a
+ * resolved status is an event on it; the first firing alert of a key with none open opens an
+ * incident (all of the batch's at once); a resolved alert with nothing open is ignored. Alerts are
+ * taken in request order, so a later alert of a key sees what an earlier one wrote. All of the
+ * batch stands or none does (a failure answers 500 and Alertmanager sends the batch again). The
+ * triage cards are posted or refreshed after commit.
  */
 export async function receiveAlerts(context: CoreContext, signals: readonly AlertSignal[]): Promise<AlertResult[]> {
   if (signals.length === 0) return [];
@@ -114,20 +119,37 @@ export async function receiveAlerts(context: CoreContext, signals: readonly Aler
     const inner: CoreContext = { ...context, store };
     await store.alerts.lockKeys(keys);
     const open = await store.alerts.findOpenMany(keys);
-    const seen = new Set<string>();
+    const opening = new Map<number, { signal: AlertSignal; key: string }>();
+    const openingKeys = new Set<string>();
+    for (const [index, signal] of signals.entries()) {
+      const key = keys[index]!;
+      if (open.has(key) || signal.status === 'resolved' || openingKeys.has(key)) continue;
+      opening.set(index, { signal, key });
+      openingKeys.add(key);
+    }
+    const opened = await openIncidents(inner, [...opening.values()]);
+    const openedAt = new Map([...opening.keys()].map((index, n) => [index, opened[n]!]));
+    const now = context.clock.now();
+    // Keys this batch already wrote to are read again, so a later alert sees what an earlier one wrote.
+    const written = new Set<string>();
     const taken: AlertResult[] = [];
     for (const [index, signal] of signals.entries()) {
       const key = keys[index]!;
-      taken.push(await receiveAlert(inner, signal, key, seen.has(key) ? null : open.get(key)));
-      seen.add(key);
+      const result = openedAt.get(index);
+      if (result) {
+        taken.push(result);
+      } else {
+        const existing = written.has(key) ? await store.alerts.findOpen(key) : open.get(key);
+        taken.push(existing ? await attach(inner, existing, signal, now) : { outcome: 'ignored', incidentId: null, alertId: null });
+      }
+      written.add(key);
     }
     return taken;
   });
   const refreshed = new Set<number>();
   for (const result of results) {
-    if (result.incidentId === null || result.outcome === 'repeated' || refreshed.has(result.incidentId)) continue;
-    refreshed.add(result.incidentId);
-    await refreshTriageCard(context, result.incidentId);
+    if (result.incidentId !== null && result.outcome !== 'repeated') refreshed.add(result.incidentId);
   }
+  await refreshTriageCards(context, [...refreshed]);
   return results;
 }

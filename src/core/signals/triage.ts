@@ -9,6 +9,8 @@ import { changeIncident } from '../incident/incident-transaction.js';
 import { publishIncident } from '../incident/publish-incident.js';
 import { publicReply, type Reply } from '../reply.js';
 import { platformOf } from '../ports/chat-platform.js';
+import type { Incident } from '../incident/incident.js';
+import type { StoredAlert } from './alert.js';
 import { triageCard } from './triage-card.js';
 
 /**
@@ -16,9 +18,23 @@ import { triageCard } from './triage-card.js';
  * already posted, from the database.
  */
 export async function refreshTriageCard(context: CoreContext, incidentId: number): Promise<void> {
-  const [incident, alert] = await Promise.all([context.store.incidents.get(incidentId), context.store.alerts.forIncident(incidentId)]);
-  if (!context.triage || !incident || !alert) return;
-  for (const destination of context.triage.destinations) {
+  await refreshTriageCards(context, [incidentId]);
+}
+
+/** `refreshTriageCard` for the incidents of a batch of alerts: their incidents and alerts read in two statements. */
+export async function refreshTriageCards(context: CoreContext, incidentIds: readonly number[]): Promise<void> {
+  if (!context.triage || incidentIds.length === 0) return;
+  const [incidents, alerts] = await Promise.all([context.store.incidents.getMany(incidentIds), context.store.alerts.forIncidents(incidentIds)]);
+  for (const incidentId of incidentIds) {
+    const incident = incidents.get(incidentId);
+    const alert = alerts.get(incidentId);
+    if (incident && alert) await postTriageCard(context, incident, alert);
+  }
+}
+
+async function postTriageCard(context: CoreContext, incident: Incident, alert: StoredAlert): Promise<void> {
+  const incidentId = incident.id;
+  for (const destination of context.triage?.destinations ?? []) {
     const platform = platformOf(context.platforms, destination);
     if (!platform) continue;
     // The declarer is a person of the incident's platform: other edges name them without a mention.

@@ -24,8 +24,8 @@ export interface TagRepository {
   forIncidents(incidentIds: readonly number[]): Promise<Map<number, string[]>>;
   /** False when the incident already has the tag (nothing written). */
   add(tag: IncidentTag): Promise<boolean>;
-  /** Several tags of one incident in one statement; returns the ones it did not have yet. */
-  addAll(tags: readonly IncidentTag[]): Promise<string[]>;
+  /** Several tags, of one incident or many, in one statement; returns the ones their incident did not have yet. */
+  addAll(tags: readonly IncidentTag[]): Promise<IncidentTag[]>;
   /** False when the incident did not have the tag. */
   remove(incidentId: number, tag: string): Promise<boolean>;
   /** How many incidents declared in [from, to) carry each tag (exercises left out). */
