@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { MessageRef } from '../core/incident/incident.js';
-import type { AlertFormat, AlertPatch, AlertRepository, AlertStatus, NewAlert, StoredAlert, TriageState } from '../core/signals/alert.js';
+import type { AlertFormat, AlertPatch, AlertRepository, AlertStatus, NewAlert, PostedTriageCard, StoredAlert, TriageState } from '../core/signals/alert.js';
 import type { AlertsTable, Database } from './tables.js';
 
 function toAlert(row: Selectable<AlertsTable>): StoredAlert {
@@ -113,13 +113,14 @@ export class KyselyAlertRepository implements AlertRepository {
     return new Map(rows.map((row) => [row.incident_id, toAlert(row)]));
   }
 
-  async setTriageRef(alertId: number, platform: string, ref: MessageRef): Promise<void> {
+  async setTriageRefs(posted: readonly PostedTriageCard[]): Promise<void> {
+    if (posted.length === 0) return;
     // Merged in SQL: the cards of two platforms may be posted at the same time.
-    await this.db
-      .updateTable('alerts')
-      .set({ triage_refs: sql<string>`triage_refs || jsonb_build_object(${platform}::text, ${JSON.stringify(ref)}::jsonb)` })
-      .where('id', '=', alertId)
-      .execute();
+    await sql`UPDATE alerts SET triage_refs = alerts.triage_refs || posted.refs
+      FROM (SELECT id, jsonb_object_agg(platform, ref) AS refs
+            FROM unnest(${posted.map((p) => p.alertId)}::int[], ${posted.map((p) => p.platform)}::text[], ${posted.map((p) => JSON.stringify(p.ref))}::jsonb[]) AS p(id, platform, ref)
+            GROUP BY id) AS posted
+      WHERE alerts.id = posted.id`.execute(this.db);
   }
 
   async markDeclared(alertId: number, by: { platform: string; userId: string; channelId: string }): Promise<void> {

@@ -112,10 +112,10 @@ describe('POST /hooks/alerts with Alertmanager webhook bodies', () => {
     const events = await store().events.forIncident(a);
     expect(events.filter((e) => e.kind === 'alert_received')).toHaveLength(1);
     expect(events.find((e) => e.kind === 'alert_resolved')!.occurredAt.toISOString()).toBe('2026-11-25T09:01:00.000Z');
-    // Each opened incident has its own checklist and its own suggested tags.
+    // Each opened incident has its own suggested tags; its checklist waits until someone declares it.
     for (const id of [a, b, c]) {
-      expect((await store().steps.list(id)).length).toBeGreaterThan(0);
       expect((await store().tags.forIncident(id)).length).toBeGreaterThan(0);
+      expect(await store().steps.list(id)).toEqual([]);
     }
   });
 
@@ -209,8 +209,11 @@ describe('triage', () => {
     await handleCommand(bot.app.context, { platform: 'console', userId: 'ana', channelId: 'general' }, '/incident oncall security @sam @lee backup=@bo');
     const response = await bot.post('/hooks/alerts', { title: 'Prompt injection via uploaded PDFs', severity: 'sev1', playbook: 'prompt-injection', dedup_key: 'pdf-injection', source: 'guardrail' });
     const incidentId = (response.body.alerts as { incident_id: number }[])[0]!.incident_id;
+    expect(await store().steps.list(incidentId)).toEqual([]);
     const printedBefore = bot.printed.length;
     const reply = await handleCardClick(bot.app.context, { platform: 'console', userId: 'kim', channelId: 'triage' }, { action: 'triage-declare', value: String(incidentId) });
+    const steps = await store().steps.list(incidentId);
+    expect(steps.map((s) => s.title)).toEqual(bot.app.context.playbooks.get('prompt-injection')!.steps.map((s) => s.title));
     const incident = (await store().incidents.get(incidentId))!;
     expect(incident.channelId).toMatch(/^inc-20261125-prompt-injection-via/);
     expect(reply.text).toContain(`Declared INC-${incidentId} (SEV1) from the alert: #${incident.channelName}`);

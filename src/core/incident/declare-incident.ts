@@ -152,8 +152,8 @@ export function planDeclaration(context: CoreContext, actor: Actor, declared: De
 /**
  * Writes planned declarations in the caller's transaction (`store` is the transaction's): the
  * incidents, their `incident_declared` events, checklists and suggested tags, a statement each for
- * all of them (an alert storm declares many at once), then the roles and pages of those not
- * waiting for triage. Refuses with `duplicate_request` when a declaration's request key was used.
+ * all of them (an alert storm declares many at once), then the roles and pages; an alert waiting
+ * for triage gets neither checklist nor roles until someone declares it. Refuses with `duplicate_request` when a declaration's request key was used.
  */
 export async function recordDeclarations(context: CoreContext, store: Store, plans: readonly PlannedDeclaration[]): Promise<{ incident: Incident; unstaffed: RoleId[] }[]> {
   const incidents = await store.incidents.createAll(
@@ -194,7 +194,10 @@ export async function recordDeclarations(context: CoreContext, store: Store, pla
     })),
   );
   if (declared < plans.length) throw new AppError('duplicate_request', 'this declaration was already received');
-  await store.steps.addAll(plans.flatMap((plan, index) => stepsFromPlaybook(plan.playbook).map((step) => ({ ...step, incidentId: incidents[index]!.id }))));
+  // An alert waiting for triage gets its checklist when someone declares it (`declareAlert`): most of an alert storm never needs one.
+  await store.steps.addAll(
+    plans.flatMap((plan, index) => (plan.request.awaitTriage ? [] : stepsFromPlaybook(plan.playbook).map((step) => ({ ...step, incidentId: incidents[index]!.id })))),
+  );
   const recorded: { incident: Incident; unstaffed: RoleId[] }[] = [];
   for (const [index, plan] of plans.entries()) {
     const incident = incidents[index]!;

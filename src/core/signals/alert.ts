@@ -41,6 +41,13 @@ export interface StoredAlert {
   triageRefs: Record<string, MessageRef>;
 }
 
+/** A triage card posted on one platform for one alert. */
+export interface PostedTriageCard {
+  alertId: number;
+  platform: string;
+  ref: MessageRef;
+}
+
 export type NewAlert = Omit<StoredAlert, 'id' | 'triage' | 'fireCount' | 'resolvedAt' | 'triageRefs'>;
 export type AlertPatch = Partial<Pick<StoredAlert, 'status' | 'triage' | 'lastSeenAt' | 'fireCount' | 'resolvedAt'>>;
 
@@ -62,8 +69,8 @@ export interface AlertRepository {
   update(id: number, patch: AlertPatch): Promise<StoredAlert>;
   forIncident(incidentId: number): Promise<StoredAlert | undefined>;
   forIncidents(incidentIds: readonly number[]): Promise<Map<number, StoredAlert>>;
-  /** Records the triage card posted on one platform. */
-  setTriageRef(alertId: number, platform: string, ref: MessageRef): Promise<void>;
+  /** Records the triage cards just posted (each on one platform), in one statement. */
+  setTriageRefs(posted: readonly PostedTriageCard[]): Promise<void>;
   /**
    * The alert was declared a real incident: the person who declared it becomes the incident's
    * declarer, and the incident moves to their platform, started from the channel they declared in.

@@ -3,14 +3,14 @@ import type { Actor, CoreContext } from '../context.js';
 import { ROLES } from '../domain.js';
 import { AppError, isAppError } from '../errors.js';
 import { markFalsePositive } from '../incident/change-state.js';
-import { staffRoles } from '../incident/declare-incident.js';
+import { staffRoles, stepsFromPlaybook } from '../incident/declare-incident.js';
 import { incidentRef } from '../incident/header-card.js';
 import { changeIncident } from '../incident/incident-transaction.js';
 import { publishIncident } from '../incident/publish-incident.js';
 import { publicReply, type Reply } from '../reply.js';
 import { platformOf } from '../ports/chat-platform.js';
 import type { Incident } from '../incident/incident.js';
-import type { StoredAlert } from './alert.js';
+import type { PostedTriageCard, StoredAlert } from './alert.js';
 import { triageCard } from './triage-card.js';
 
 /**
@@ -21,18 +21,28 @@ export async function refreshTriageCard(context: CoreContext, incidentId: number
   await refreshTriageCards(context, [incidentId]);
 }
 
-/** `refreshTriageCard` for the incidents of a batch of alerts: their incidents and alerts read in two statements. */
+/**
+ * `refreshTriageCard` for the incidents of a batch of alerts: their incidents and alerts are read
+ * in two statements, and the cards posted are recorded in one, after the batch's posts (even when
+ * one stops the batch), so a crash in between posts those cards again at start-up.
+ */
 export async function refreshTriageCards(context: CoreContext, incidentIds: readonly number[]): Promise<void> {
   if (!context.triage || incidentIds.length === 0) return;
   const [incidents, alerts] = await Promise.all([context.store.incidents.getMany(incidentIds), context.store.alerts.forIncidents(incidentIds)]);
-  for (const incidentId of incidentIds) {
-    const incident = incidents.get(incidentId);
-    const alert = alerts.get(incidentId);
-    if (incident && alert) await postTriageCard(context, incident, alert);
+  const posted: PostedTriageCard[] = [];
+  try {
+    for (const incidentId of incidentIds) {
+      const incident = incidents.get(incidentId);
+      const alert = alerts.get(incidentId);
+      if (incident && alert) await showTriageCard(context, incident, alert, posted);
+    }
+  } finally {
+    await context.store.alerts.setTriageRefs(posted);
   }
 }
 
-async function postTriageCard(context: CoreContext, incident: Incident, alert: StoredAlert): Promise<void> {
+/** Posts or updates the alert's card in each triage channel; adds the new posts to `posted`. */
+async function showTriageCard(context: CoreContext, incident: Incident, alert: StoredAlert, posted: PostedTriageCard[]): Promise<void> {
   const incidentId = incident.id;
   for (const destination of context.triage?.destinations ?? []) {
     const platform = platformOf(context.platforms, destination);
@@ -45,13 +55,12 @@ async function postTriageCard(context: CoreContext, incident: Incident, alert: S
       ...(incident.playbookId ? { playbookName: context.playbooks.get(incident.playbookId)?.name ?? incident.playbookId } : {}),
     });
     try {
-      const posted = alert.triageRefs[platform.name];
-      if (posted) {
-        await platform.updateCard(posted, card);
+      const shown = alert.triageRefs[platform.name];
+      if (shown) {
+        await platform.updateCard(shown, card);
         continue;
       }
-      const ref = await platform.postCard(destination.channelId, card);
-      await context.store.alerts.setTriageRef(alert.id, platform.name, ref);
+      posted.push({ alertId: alert.id, platform: platform.name, ref: await platform.postCard(destination.channelId, card) });
     } catch (error) {
       if (isAppError(error, 'rate_limited')) throw error;
       const message = error instanceof Error ? error.message : String(error);
@@ -93,6 +102,8 @@ export async function declareAlert(context: CoreContext, actor: Actor, incidentI
     await store.alerts.markDeclared(alert.id, actor);
     await store.events.append({ incidentId, kind: 'alert_declared', payload: { alert_id: alert.id }, actor: actor.userId, occurredAt: now, ...(actor.requestKey ? { idempotencyKey: `alert-declare:${actor.requestKey}` } : {}) });
     const playbook = context.playbooks.get(incident.playbookId);
+    // Laid out now, from the playbook as it is: an alert waiting for triage has no checklist (unless its playbook was changed meanwhile).
+    if ((await store.steps.list(incidentId)).length === 0) await store.steps.replace(incidentId, stepsFromPlaybook(playbook));
     return staffRoles(store, { ...incident, declaredBy: actor.userId, platform: actor.platform }, playbook, actor.userId, now);
   });
   const incident = (await publishIncident(context, incidentId))!;

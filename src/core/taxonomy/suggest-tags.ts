@@ -8,13 +8,30 @@ export interface SuggestedTag {
   because: string;
 }
 
-/** A cue matches whole words of the text; a trailing `*` lets its last word have any ending. */
-function cueMatches(cue: string, text: string): boolean {
-  const prefix = cue.endsWith('*');
-  const cueWords = words(prefix ? cue.slice(0, -1) : cue);
-  if (cueWords.length === 0) return false;
-  const body = cueWords.join(' ');
-  return (` ${text} `).includes(` ${body}${prefix ? '' : ' '}`);
+/** A cue as it is looked for: its words joined by single spaces, and whether its last word may have any ending. */
+interface CuePattern {
+  body: string;
+  prefix: boolean;
+}
+
+// Cues come from the catalogue, a fixed set: each is normalised once, not on every incident.
+const cuePatterns = new Map<string, CuePattern | null>();
+
+function cuePattern(cue: string): CuePattern | null {
+  let pattern = cuePatterns.get(cue);
+  if (pattern === undefined) {
+    const prefix = cue.endsWith('*');
+    const cueWords = words(prefix ? cue.slice(0, -1) : cue);
+    pattern = cueWords.length === 0 ? null : { body: cueWords.join(' '), prefix };
+    cuePatterns.set(cue, pattern);
+  }
+  return pattern;
+}
+
+/** A cue matches whole words of the text; a trailing `*` lets its last word have any ending. `text` is padded with a space each side. */
+function cueMatches(cue: string, paddedText: string): boolean {
+  const pattern = cuePattern(cue);
+  return pattern !== null && paddedText.includes(` ${pattern.body}${pattern.prefix ? '' : ' '}`);
 }
 
 function cueFound(tag: TaxonomyTag, text: string): string | undefined {
@@ -35,7 +52,7 @@ export function playbookTags(catalog: TaxonomyCatalog, playbook: Playbook | unde
 export function suggestTags(catalog: TaxonomyCatalog, text: string, playbook: Playbook | undefined): SuggestedTag[] {
   const suggested = new Map<string, string>();
   for (const id of playbookTags(catalog, playbook)) suggested.set(id, `playbook ${playbook!.id}`);
-  const normalised = words(text).join(' ');
+  const normalised = ` ${words(text).join(' ')} `;
   for (const tag of catalog.tags) {
     if (suggested.has(tag.id)) continue;
     const cue = cueFound(tag, normalised);
