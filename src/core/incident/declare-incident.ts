@@ -6,6 +6,7 @@ import { AppError, isAppError } from '../errors.js';
 import { matchPlaybook, type PlaybookMatch } from '../playbook/match-playbook.js';
 import type { Playbook } from '../playbook/schema.js';
 import type { Store } from '../ports/store.js';
+import type { NewEvent } from '../events/event-kinds.js';
 import { type Reply } from '../reply.js';
 import { CARD_ACTION } from '../cards/actions.js';
 import type { Card } from '../cards/card.js';
@@ -14,7 +15,7 @@ import { formatTime, resolveTime } from '../time/time-input.js';
 import { incidentRef } from './header-card.js';
 import type { Incident } from './incident.js';
 import { publishIncident } from './publish-incident.js';
-import { recordSuggestedTags } from '../taxonomy/record-suggested-tags.js';
+import { addSuggestedTags } from '../taxonomy/record-suggested-tags.js';
 
 export interface DeclareRequest {
   title: string;
@@ -155,7 +156,13 @@ export function planDeclaration(context: CoreContext, actor: Actor, declared: De
  * all of them (an alert storm declares many at once), then the roles and pages; an alert waiting
  * for triage gets neither checklist nor roles until someone declares it. Refuses with `duplicate_request` when a declaration's request key was used.
  */
-export async function recordDeclarations(context: CoreContext, store: Store, plans: readonly PlannedDeclaration[]): Promise<{ incident: Incident; unstaffed: RoleId[] }[]> {
+export async function recordDeclarations(
+  context: CoreContext,
+  store: Store,
+  plans: readonly PlannedDeclaration[],
+  /** More rows to write for the new incidents (an alert's); the events it answers go in the same statement as theirs. */
+  alongside?: (incidents: readonly Incident[]) => Promise<NewEvent[]>,
+): Promise<{ incident: Incident; unstaffed: RoleId[] }[]> {
   const incidents = await store.incidents.createAll(
     plans.map((plan) => ({
       title: plan.request.title,
@@ -174,26 +181,31 @@ export async function recordDeclarations(context: CoreContext, store: Store, pla
       declaredAt: plan.declaredAt,
     })),
   );
-  const declared = await store.events.appendAll(
-    plans.map((plan, index) => ({
-      incidentId: incidents[index]!.id,
-      kind: 'incident_declared' as const,
-      payload: {
-        title: incidents[index]!.title,
-        severity: plan.severity,
-        playbook_id: incidents[index]!.playbookId,
-        playbook_reason: plan.matchReason,
-        private: plan.isPrivate,
-        impact_started_at: plan.impactStartedAt.toISOString(),
-        detected_at: plan.detectedAt.toISOString(),
-        source: incidents[index]!.source,
-      },
-      actor: plan.actor.userId,
-      occurredAt: plan.declaredAt,
-      ...(plan.actor.requestKey ? { idempotencyKey: `declare:${plan.actor.requestKey}` } : {}),
-    })),
+  const declaredEvents = plans.map((plan, index) => ({
+    incidentId: incidents[index]!.id,
+    kind: 'incident_declared' as const,
+    payload: {
+      title: incidents[index]!.title,
+      severity: plan.severity,
+      playbook_id: incidents[index]!.playbookId,
+      playbook_reason: plan.matchReason,
+      private: plan.isPrivate,
+      impact_started_at: plan.impactStartedAt.toISOString(),
+      detected_at: plan.detectedAt.toISOString(),
+      source: incidents[index]!.source,
+    },
+    actor: plan.actor.userId,
+    occurredAt: plan.declaredAt,
+    ...(plan.actor.requestKey ? { idempotencyKey: `declare:${plan.actor.requestKey}` } : {}),
+  }));
+  const tags = await addSuggestedTags(
+    context,
+    store,
+    plans.map((plan, index) => ({ incident: incidents[index]!, playbook: plan.playbook, at: plan.declaredAt })),
   );
-  if (declared < plans.length) throw new AppError('duplicate_request', 'this declaration was already received');
+  const events = [...declaredEvents, ...tags.events, ...((await alongside?.(incidents)) ?? [])];
+  // Only a declaration's own event carries a request key: fewer rows means one was a retry.
+  if ((await store.events.appendAll(events)) < events.length) throw new AppError('duplicate_request', 'this declaration was already received');
   // An alert waiting for triage gets its checklist when someone declares it (`declareAlert`): most of an alert storm never needs one.
   await store.steps.addAll(
     plans.flatMap((plan, index) => (plan.request.awaitTriage ? [] : stepsFromPlaybook(plan.playbook).map((step) => ({ ...step, incidentId: incidents[index]!.id })))),
@@ -204,11 +216,6 @@ export async function recordDeclarations(context: CoreContext, store: Store, pla
     const unstaffed = plan.request.awaitTriage ? [] : await staffRoles(store, incident, plan.playbook, plan.actor.userId, plan.declaredAt);
     recorded.push({ incident, unstaffed });
   }
-  await recordSuggestedTags(
-    context,
-    store,
-    plans.map((plan, index) => ({ incident: incidents[index]!, playbook: plan.playbook, at: plan.declaredAt })),
-  );
   return recorded;
 }
 

@@ -75,29 +75,29 @@ async function openIncidents(context: CoreContext, opening: readonly { signal: A
       },
     );
   });
-  const incidents = (await recordDeclarations(context, store, plans)).map((r) => r.incident);
-  const alerts = await store.alerts.createAll(
-    opening.map(({ signal, key }, index) => ({
-      incidentId: incidents[index]!.id,
-      format: signal.format,
-      source: signal.source,
-      dedupKey: key,
-      status: 'firing' as const,
-      labels: signal.labels,
-      model: signal.model ?? null,
-      firstSeenAt: now,
-      lastSeenAt: now,
-    })),
-  );
-  await store.events.appendAll(
-    opening.map(({ signal, key }, index) => ({
+  let alerts: StoredAlert[] = [];
+  await recordDeclarations(context, store, plans, async (incidents) => {
+    alerts = await store.alerts.createAll(
+      opening.map(({ signal, key }, index) => ({
+        incidentId: incidents[index]!.id,
+        format: signal.format,
+        source: signal.source,
+        dedupKey: key,
+        status: 'firing' as const,
+        labels: signal.labels,
+        model: signal.model ?? null,
+        firstSeenAt: now,
+        lastSeenAt: now,
+      })),
+    );
+    return opening.map(({ signal, key }, index) => ({
       incidentId: incidents[index]!.id,
       kind: 'alert_received' as const,
       payload: { alert_id: alerts[index]!.id, format: signal.format, source: signal.source, dedup_key: key, labels: signal.labels },
       actor: signal.source,
       occurredAt: plans[index]!.detectedAt,
-    })),
-  );
+    }));
+  });
   return alerts.map((alert) => ({ outcome: 'opened', incidentId: alert.incidentId, alertId: alert.id }));
 }
 
