@@ -89,13 +89,15 @@ describe('POST /hooks/alerts with Alertmanager webhook bodies', () => {
   });
 
   it('takes a batch in request order: new keys open incidents in order, a repeat in the batch attaches, a resolved key with nothing open is ignored', async () => {
+    const printedBefore = bot.printed.length;
+    const minutesAgo = (m: number) => new Date(bot.clock.now().getTime() - m * 60_000).toISOString();
     const fingerprint = (name: string) => ({ fingerprint: `batch-${name}`, labels: { ...(amAlert(0).labels as object), replica: name } });
     const alerts = [
-      amAlert(0, { ...fingerprint('a'), status: 'resolved', endsAt: '2026-11-25T09:00:00Z' }),
+      amAlert(0, { ...fingerprint('a'), status: 'resolved', endsAt: minutesAgo(2) }),
       amAlert(0, fingerprint('a')),
       amAlert(1, fingerprint('b')),
       amAlert(0, fingerprint('a')),
-      amAlert(0, { ...fingerprint('a'), status: 'resolved', endsAt: '2026-11-25T09:01:00Z' }),
+      amAlert(0, { ...fingerprint('a'), status: 'resolved', endsAt: minutesAgo(1) }),
       amAlert(1, fingerprint('c')),
     ];
     const response = await bot.post('/hooks/alerts', { ...alertmanager, alerts });
@@ -108,10 +110,14 @@ describe('POST /hooks/alerts with Alertmanager webhook bodies', () => {
     expect([results[0]!.incident_id, results[3]!.incident_id, results[4]!.incident_id]).toEqual([null, a, a]);
     const alertA = (await store().alerts.forIncident(a))!;
     expect(alertA).toMatchObject({ dedupKey: 'am:batch-a', status: 'resolved', fireCount: 2 });
+    // Its triage card shows what the whole batch did to it, not what the batch first wrote.
+    const cardA = bot.printed.slice(printedBefore).find((line) => line.includes(`Alert for triage: INC-${a} `))!;
+    expect(cardA).toContain('Fired: 2 times');
+    expect(cardA).toContain('Status at source: resolved');
     expect((await store().incidents.get(c))!.title).toBe((await store().incidents.get(b))!.title);
     const events = await store().events.forIncident(a);
     expect(events.filter((e) => e.kind === 'alert_received')).toHaveLength(1);
-    expect(events.find((e) => e.kind === 'alert_resolved')!.occurredAt.toISOString()).toBe('2026-11-25T09:01:00.000Z');
+    expect(events.find((e) => e.kind === 'alert_resolved')!.occurredAt.toISOString()).toBe(minutesAgo(1));
     // Each opened incident has its own suggested tags; its checklist waits until someone declares it.
     for (const id of [a, b, c]) {
       expect((await store().tags.forIncident(id)).length).toBeGreaterThan(0);

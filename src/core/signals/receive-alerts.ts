@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CoreContext } from '../context.js';
 import { planDeclaration, recordDeclarations } from '../incident/declare-incident.js';
 import type { AlertSignal, StoredAlert } from './alert.js';
-import { refreshTriageCards } from './triage.js';
+import { refreshTriageCards, type TriageState } from './triage.js';
 
 export type AlertOutcome = 'opened' | 'repeated' | 'refired' | 'resolved' | 'ignored';
 
@@ -54,7 +54,7 @@ async function attach(context: CoreContext, open: StoredAlert, signal: AlertSign
  * The incidents of the alerts that open one, in the batch's transaction, a statement per table for
  * all of them: each in `declared` state for triage, with the alert's own time as its detection time.
  */
-async function openIncidents(context: CoreContext, opening: readonly { signal: AlertSignal; key: string }[]): Promise<AlertResult[]> {
+async function openIncidents(context: CoreContext, opening: readonly { signal: AlertSignal; key: string }[], written: TriageState): Promise<AlertResult[]> {
   if (opening.length === 0) return [];
   const now = context.clock.now();
   const store = context.store;
@@ -76,7 +76,7 @@ async function openIncidents(context: CoreContext, opening: readonly { signal: A
     );
   });
   let alerts: StoredAlert[] = [];
-  await recordDeclarations(context, store, plans, async (incidents) => {
+  const recorded = await recordDeclarations(context, store, plans, async (incidents) => {
     alerts = await store.alerts.createAll(
       opening.map(({ signal, key }, index) => ({
         incidentId: incidents[index]!.id,
@@ -98,6 +98,8 @@ async function openIncidents(context: CoreContext, opening: readonly { signal: A
       occurredAt: plans[index]!.detectedAt,
     }));
   });
+  for (const { incident } of recorded) written.incidents.set(incident.id, incident);
+  for (const alert of alerts) written.alerts.set(alert.incidentId, alert);
   return alerts.map((alert) => ({ outcome: 'opened', incidentId: alert.incidentId, alertId: alert.id }));
 }
 
@@ -115,8 +117,12 @@ async function openIncidents(context: CoreContext, opening: readonly { signal: A
 export async function receiveAlerts(context: CoreContext, signals: readonly AlertSignal[]): Promise<AlertResult[]> {
   if (signals.length === 0) return [];
   const keys = signals.map(keyOf);
+  // The incidents and alerts the batch opened, as committed, so their triage cards need no read.
+  const written: TriageState = { incidents: new Map(), alerts: new Map() };
   const results = await context.store.transaction(async (store) => {
     const inner: CoreContext = { ...context, store };
+    written.incidents.clear();
+    written.alerts.clear();
     await store.alerts.lockKeys(keys);
     const open = await store.alerts.findOpenMany(keys);
     const opening = new Map<number, { signal: AlertSignal; key: string }>();
@@ -127,11 +133,11 @@ export async function receiveAlerts(context: CoreContext, signals: readonly Aler
       opening.set(index, { signal, key });
       openingKeys.add(key);
     }
-    const opened = await openIncidents(inner, [...opening.values()]);
+    const opened = await openIncidents(inner, [...opening.values()], written);
     const openedAt = new Map([...opening.keys()].map((index, n) => [index, opened[n]!]));
     const now = context.clock.now();
     // Keys this batch already wrote to are read again, so a later alert sees what an earlier one wrote.
-    const written = new Set<string>();
+    const seen = new Set<string>();
     const taken: AlertResult[] = [];
     for (const [index, signal] of signals.entries()) {
       const key = keys[index]!;
@@ -139,10 +145,13 @@ export async function receiveAlerts(context: CoreContext, signals: readonly Aler
       if (result) {
         taken.push(result);
       } else {
-        const existing = written.has(key) ? await store.alerts.findOpen(key) : open.get(key);
-        taken.push(existing ? await attach(inner, existing, signal, now) : { outcome: 'ignored', incidentId: null, alertId: null });
+        const existing = seen.has(key) ? await store.alerts.findOpen(key) : open.get(key);
+        const attached = existing ? await attach(inner, existing, signal, now) : ({ outcome: 'ignored', incidentId: null, alertId: null } as const);
+        // A later alert changed what the batch opened: its card is read back after commit.
+        if (attached.incidentId !== null) written.alerts.delete(attached.incidentId);
+        taken.push(attached);
       }
-      written.add(key);
+      seen.add(key);
     }
     return taken;
   });
@@ -150,6 +159,6 @@ export async function receiveAlerts(context: CoreContext, signals: readonly Aler
   for (const result of results) {
     if (result.incidentId !== null && result.outcome !== 'repeated') refreshed.add(result.incidentId);
   }
-  await refreshTriageCards(context, [...refreshed]);
+  await refreshTriageCards(context, [...refreshed], written);
   return results;
 }

@@ -21,14 +21,23 @@ export async function refreshTriageCard(context: CoreContext, incidentId: number
   await refreshTriageCards(context, [incidentId]);
 }
 
+/** Incidents and their alerts as a transaction just committed them, by incident id. */
+export interface TriageState {
+  incidents: Map<number, Incident>;
+  alerts: Map<number, StoredAlert>;
+}
+
 /**
- * `refreshTriageCard` for the incidents of a batch of alerts: their incidents and alerts are read
- * in two statements, and the cards posted are recorded in one, after the batch's posts (even when
+ * `refreshTriageCard` for the incidents of a batch of alerts: those not in `written` (as the
+ * batch's transaction committed them) are read in two statements, and the cards posted are recorded in one, after the batch's posts (even when
  * one stops the batch), so a crash in between posts those cards again at start-up.
  */
-export async function refreshTriageCards(context: CoreContext, incidentIds: readonly number[]): Promise<void> {
+export async function refreshTriageCards(context: CoreContext, incidentIds: readonly number[], written: TriageState = { incidents: new Map(), alerts: new Map() }): Promise<void> {
   if (!context.triage || incidentIds.length === 0) return;
-  const [incidents, alerts] = await Promise.all([context.store.incidents.getMany(incidentIds), context.store.alerts.forIncidents(incidentIds)]);
+  const unread = incidentIds.filter((id) => !written.incidents.has(id) || !written.alerts.has(id));
+  const [read, readAlerts] = await Promise.all([context.store.incidents.getMany(unread), context.store.alerts.forIncidents(unread)]);
+  const incidents = new Map([...written.incidents, ...read]);
+  const alerts = new Map([...written.alerts, ...readAlerts]);
   const posted: PostedTriageCard[] = [];
   try {
     for (const incidentId of incidentIds) {
