@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { parseYaml, yamlProblem } from '../read-yaml.js';
 import { authoredScenarioSchema, type AuthoredScenario } from './authored-scenario.js';
 
 export interface ScenarioProblem {
@@ -17,10 +17,9 @@ function fieldPath(path: readonly PropertyKey[]): string {
 export function parseAuthoredScenario(file: string, text: string, playbookIds: readonly string[]): { scenario: AuthoredScenario } | { problems: ScenarioProblem[] } {
   let raw: unknown;
   try {
-    raw = parseYaml(text, { prettyErrors: true });
+    raw = parseYaml(text);
   } catch (error) {
-    const message = error instanceof YAMLParseError ? (error.message.split('\n')[0] ?? error.message) : String(error);
-    return { problems: [{ file, field: '(yaml)', message }] };
+    return { problems: [{ file, field: '(yaml)', message: yamlProblem(error) }] };
   }
   const result = authoredScenarioSchema.safeParse(raw);
   if (!result.success) return { problems: result.error.issues.map((issue) => ({ file, field: fieldPath(issue.path), message: issue.message })) };

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { parseYaml, yamlProblem } from '../read-yaml.js';
 import type { z } from 'zod';
 import { AppError } from '../errors.js';
 import { playbookSchema, type Playbook } from './schema.js';
@@ -39,10 +39,9 @@ function fieldPath(path: readonly PropertyKey[]): string {
 export function parsePlaybook(file: string, text: string): { playbook: Playbook } | { problems: PlaybookProblem[] } {
   let raw: unknown;
   try {
-    raw = parseYaml(text, { prettyErrors: true });
+    raw = parseYaml(text);
   } catch (error) {
-    const message = error instanceof YAMLParseError ? error.message.split('\n')[0] ?? error.message : String(error);
-    return { problems: [{ file, field: '(yaml)', message }] };
+    return { problems: [{ file, field: '(yaml)', message: yamlProblem(error) }] };
   }
   const result = playbookSchema.safeParse(raw);
   if (!result.success) {

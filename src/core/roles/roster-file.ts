@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml';
+import { parseYaml, yamlProblem } from '../read-yaml.js';
 import { z } from 'zod';
 import { parseUser } from '../commands/tokens.js';
 import type { CoreContext } from '../context.js';
@@ -44,7 +44,7 @@ export function parseRosterFile(text: string, name: string, defaultPlatform: str
   try {
     data = parseYaml(text);
   } catch (error) {
-    throw new AppError('config', `${name}: not YAML: ${error instanceof Error ? error.message : String(error)}`);
+    throw new AppError('config', `${name}: not YAML: ${yamlProblem(error)}`);
   }
   const keys = data && typeof data === 'object' ? Object.keys(data) : [];
   if (keys.length && keys.every((k) => PLATFORM_KEYS.includes(k))) {

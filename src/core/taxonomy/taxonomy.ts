@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../read-yaml.js';
 import { z } from 'zod';
 import { projectRoot } from '../../project-root.js';
 import type { CoreContext } from '../context.js';
