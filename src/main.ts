@@ -1,5 +1,5 @@
 // First: V8 memory settings must be in place before the other modules load (src/memory-flags.ts).
-import './memory-flags.js';
+import { collectStartupGarbage } from './memory-flags.js';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chatEdges, ConfigError, loadConfig, type Config } from './config.js';
@@ -69,6 +69,7 @@ async function main(): Promise<void> {
     app.startPaging();
     app.http.ready = true;
     if (port) logger.info({ port }, 'HTTP listening');
+    collectStartupGarbage();
     const session = new ConsoleSession(app.context, chat, print, config.CONSOLE_USER ?? safeUserName());
     await session.run(process.stdin, process.stdout, Boolean(process.stdin.isTTY));
     await shutdown(0);
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
   app.startPaging();
   app.http.ready = true;
   logger.info({ port, edges }, 'HTTP listening');
+  collectStartupGarbage();
 }
 
 /** Starts one chat edge and returns how to stop it. Teams' library is loaded only when Teams runs. */

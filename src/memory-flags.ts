@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { nodeOptions } from './config.js';
 
 /**
@@ -11,3 +12,15 @@ import { nodeOptions } from './config.js';
 const given = `${process.execArgv.join(' ')} ${nodeOptions()}`;
 if (!/--(no-)?optimize[-_]for[-_]size/.test(given)) setFlagsFromString('--optimize-for-size');
 if (!/--max[-_]semi[-_]space[-_]size/.test(given)) setFlagsFromString('--max-semi-space-size=1');
+
+/**
+ * One full collection once the bot is ready: start-up leaves garbage behind (sources compiled,
+ * YAML and schemas read once) that an idle process would otherwise keep for hours, as V8 collects
+ * the old generation only when allocation pushes it to. Measured (bench/memory.ts, Postgres,
+ * Slack and Teams): idle RSS 126–133 MB without it, 117–118 MB with it.
+ */
+export function collectStartupGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as (() => void) | undefined;
+  setTimeout(() => gc?.(), 100).unref();
+}
