@@ -57,10 +57,6 @@ export class KyselyAlertRepository implements AlertRepository {
     return new Map(rows.map((row) => [row.dedup_key, toAlert(row)]));
   }
 
-  async create(alert: NewAlert): Promise<StoredAlert> {
-    return (await this.createAll([alert]))[0]!;
-  }
-
   async createAll(alerts: readonly NewAlert[]): Promise<StoredAlert[]> {
     if (alerts.length === 0) return [];
     const rows = await this.db

@@ -63,7 +63,6 @@ export interface AlertRepository {
   findOpen(dedupKey: string): Promise<StoredAlert | undefined>;
   /** `findOpen` for many keys at once: each key with an open alert, mapped to it. */
   findOpenMany(dedupKeys: readonly string[]): Promise<Map<string, StoredAlert>>;
-  create(alert: NewAlert): Promise<StoredAlert>;
   /** Several in one statement, in the order given. */
   createAll(alerts: readonly NewAlert[]): Promise<StoredAlert[]>;
   update(id: number, patch: AlertPatch): Promise<StoredAlert>;

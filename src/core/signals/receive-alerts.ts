@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CoreContext } from '../context.js';
 import { planDeclaration, recordDeclarations } from '../incident/declare-incident.js';
 import type { AlertSignal, StoredAlert } from './alert.js';
-import { refreshTriageCards, type TriageState } from './triage.js';
+import { refreshTriageCards, type CommittedAlerts } from './triage.js';
 
 export type AlertOutcome = 'opened' | 'repeated' | 'refired' | 'resolved' | 'ignored';
 
@@ -54,7 +54,7 @@ async function attach(context: CoreContext, open: StoredAlert, signal: AlertSign
  * The incidents of the alerts that open one, in the batch's transaction, a statement per table for
  * all of them: each in `declared` state for triage, with the alert's own time as its detection time.
  */
-async function openIncidents(context: CoreContext, opening: readonly { signal: AlertSignal; key: string }[], written: TriageState): Promise<AlertResult[]> {
+async function openIncidents(context: CoreContext, opening: readonly { signal: AlertSignal; key: string }[], written: CommittedAlerts): Promise<AlertResult[]> {
   if (opening.length === 0) return [];
   const now = context.clock.now();
   const store = context.store;
@@ -118,7 +118,7 @@ export async function receiveAlerts(context: CoreContext, signals: readonly Aler
   if (signals.length === 0) return [];
   const keys = signals.map(keyOf);
   // The incidents and alerts the batch opened, as committed, so their triage cards need no read.
-  const written: TriageState = { incidents: new Map(), alerts: new Map() };
+  const written: CommittedAlerts = { incidents: new Map(), alerts: new Map() };
   const results = await context.store.transaction(async (store) => {
     const inner: CoreContext = { ...context, store };
     written.incidents.clear();

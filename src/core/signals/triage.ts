@@ -22,17 +22,18 @@ export async function refreshTriageCard(context: CoreContext, incidentId: number
 }
 
 /** Incidents and their alerts as a transaction just committed them, by incident id. */
-export interface TriageState {
+export interface CommittedAlerts {
   incidents: Map<number, Incident>;
   alerts: Map<number, StoredAlert>;
 }
 
 /**
  * `refreshTriageCard` for the incidents of a batch of alerts: those not in `written` (as the
- * batch's transaction committed them) are read in two statements, and the cards posted are recorded in one, after the batch's posts (even when
- * one stops the batch), so a crash in between posts those cards again at start-up.
+ * batch's transaction committed them) are read in two statements, and the cards posted are
+ * recorded in one, after the batch's posts (even when one stops the batch), so a crash in between
+ * posts those cards again at start-up.
  */
-export async function refreshTriageCards(context: CoreContext, incidentIds: readonly number[], written: TriageState = { incidents: new Map(), alerts: new Map() }): Promise<void> {
+export async function refreshTriageCards(context: CoreContext, incidentIds: readonly number[], written: CommittedAlerts = { incidents: new Map(), alerts: new Map() }): Promise<void> {
   if (!context.triage || incidentIds.length === 0) return;
   const unread = incidentIds.filter((id) => !written.incidents.has(id) || !written.alerts.has(id));
   const [read, readAlerts] = await Promise.all([context.store.incidents.getMany(unread), context.store.alerts.forIncidents(unread)]);
@@ -112,7 +113,7 @@ export async function declareAlert(context: CoreContext, actor: Actor, incidentI
     await store.events.append({ incidentId, kind: 'alert_declared', payload: { alert_id: alert.id }, actor: actor.userId, occurredAt: now, ...(actor.requestKey ? { idempotencyKey: `alert-declare:${actor.requestKey}` } : {}) });
     const playbook = context.playbooks.get(incident.playbookId);
     // Laid out now, from the playbook as it is: an alert waiting for triage has no checklist (unless its playbook was changed meanwhile).
-    if ((await store.steps.list(incidentId)).length === 0) await store.steps.replace(incidentId, stepsFromPlaybook(playbook));
+    if ((await store.steps.list(incidentId)).length === 0) await store.steps.addAll(stepsFromPlaybook(playbook).map((step) => ({ ...step, incidentId })));
     return staffRoles(store, { ...incident, declaredBy: actor.userId, platform: actor.platform }, playbook, actor.userId, now);
   });
   const incident = (await publishIncident(context, incidentId))!;

@@ -39,8 +39,13 @@ export async function addSuggestedTags(
 }
 
 /** `addSuggestedTags`, with the tags' events appended. */
-export async function recordSuggestedTags(...args: Parameters<typeof addSuggestedTags>): Promise<IncidentTag[]> {
-  const { added, events } = await addSuggestedTags(...args);
-  await args[1].events.appendAll(events);
+export async function recordSuggestedTags(
+  context: Pick<CoreContext, 'taxonomy'>,
+  store: Store,
+  targets: readonly { incident: Incident; playbook: Playbook | undefined; at: Date }[],
+  options: { playbookOnly?: boolean; actor?: string } = {},
+): Promise<IncidentTag[]> {
+  const { added, events } = await addSuggestedTags(context, store, targets, options);
+  await store.events.appendAll(events);
   return added;
 }
