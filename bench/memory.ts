@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FakeSlack, FAKE_BOT_TOKEN } from '../test/support/fake-slack.js';
+import { FakeSlack, FAKE_BOT_TOKEN, GENERAL } from '../test/support/fake-slack.js';
 import { printRows } from './stats.js';
 import { adminQuery, BARE_SERVER, buildDist, mb, postgresUrl, rssOf, schemaUrl, spawnNode, mainScript, verdict, waitFor200, type Spawned } from './support-process.js';
 
@@ -25,6 +25,8 @@ export function botEnv(fakeSlackUrl: string, extra: Record<string, string>): Rec
     SLACK_BOT_TOKEN: FAKE_BOT_TOKEN,
     SLACK_SIGNING_SECRET: 'bench-signing-secret',
     SLACK_API_URL: fakeSlackUrl,
+    // A channel the fake Slack has: alerts' triage cards are posted once, not retried at every start.
+    TRIAGE_CHANNEL: GENERAL,
     TEAMS_EMULATOR: '1',
     ALERTS_TOKEN,
     NODE_ENV: 'production',

@@ -27,13 +27,15 @@ export async function pendingMigrations(db: Kysely<Database>, directory: string)
  * own transaction, in file-name order. Safe with several processes starting at once.
  */
 export async function migrate(db: Kysely<Database>, directory: string): Promise<string[]> {
-  const files = await migrationFiles(directory);
   const applied: string[] = [];
+  // Usually every file has run: one look, without the lock, and start-up goes on.
+  const pending = await pendingMigrations(db, directory);
+  if (pending.length === 0) return applied;
   await db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);
     await sql`CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`.execute(trx);
   });
-  for (const file of files) {
+  for (const file of pending) {
     const text = await readFile(join(directory, file), 'utf8');
     await db.transaction().execute(async (trx) => {
       await sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`.execute(trx);
