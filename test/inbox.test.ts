@@ -89,6 +89,26 @@ describe('the Slack edge and the inbox', () => {
     expect((await h.app.context.store.incidents.list({})).length).toBe(incidents);
   });
 
+  it('counts an attempt for a request when its replay starts, not for the backlog behind it', async () => {
+    // A process that dies while working through a backlog has used an attempt of the request it
+    // was on; those behind it keep theirs, so a crash loop during recovery does not drop them.
+    const seen: { replaying: string; attempts: Record<string, number> }[] = [];
+    h.app.inbox.handle('probe', async (item) => {
+      const rows = await h.app.database.db.selectFrom('inbox').select(['body', 'attempts']).where('edge', '=', 'probe').orderBy('id').execute();
+      seen.push({ replaying: item.body.toString(), attempts: Object.fromEntries(rows.map((r) => [r.body.toString(), r.attempts])) });
+    });
+    for (const body of ['first', 'second', 'third']) {
+      await h.app.database.db.insertInto('inbox').values({ edge: 'probe', content_type: 'text/plain', body: Buffer.from(body), worker: 'gone-host:6:dead', attempts: 2 }).execute();
+    }
+    expect(await h.app.inbox.recover()).toBe(3);
+    expect(seen).toEqual([
+      { replaying: 'first', attempts: { first: 3, second: 2, third: 2 } },
+      { replaying: 'second', attempts: { second: 3, third: 2 } },
+      { replaying: 'third', attempts: { third: 3 } },
+    ]);
+    expect(await inboxRows()).toBe(0);
+  });
+
   // Registered on real Postgres only: the embedded database is one process's alone, so no other worker can be alive.
   if (onRealPostgres) it('leaves alone the requests of a process that is alive (it holds its lock) [real Postgres: the embedded database is one process alone]', async () => {
     const url = new URL(process.env.TEST_DATABASE_URL!);

@@ -112,7 +112,7 @@ export class Inbox {
     const claim = (db: Kysely<Database>) =>
       db
         .updateTable('inbox')
-        .set((eb) => ({ worker: this.worker, attempts: eb('attempts', '+', 1) }))
+        .set({ worker: this.worker })
         .where('worker', '=', worker)
         .returningAll()
         .execute();
@@ -139,7 +139,12 @@ export class Inbox {
       .sort((a, b) => Number(a.id) - Number(b.id));
   }
 
-  private async replay(item: InboxItem): Promise<boolean> {
+  private async replay(taken: InboxItem): Promise<boolean> {
+    // Counted as each replay starts, not when the rows are taken over: a process that dies while
+    // working through a backlog has used an attempt of the request it was on, not of those behind it.
+    const counted = await this.db.updateTable('inbox').set((eb) => ({ attempts: eb('attempts', '+', 1) })).where('id', '=', taken.id).where('worker', '=', this.worker).returning('attempts').executeTakeFirst();
+    if (!counted) return false;
+    const item = { ...taken, attempts: counted.attempts };
     if (item.attempts > MAX_INBOX_ATTEMPTS) {
       this.logger.error({ inboxId: item.id, edge: item.edge, attempts: item.attempts }, 'dropped a request that did not finish in its last attempts');
       await this.finish(item.id);
