@@ -155,11 +155,15 @@ describe('scenario validation refuses', () => {
   });
 
   it('a copied passage of just over 40 characters, wherever it starts in the controller text', () => {
-    const scenario = shipped();
-    const first = inject(scenario, 'first-report');
-    const description = first.expected_actions![2]!.description;
-    first.text += `\n${description.slice(13, 13 + 41)}`;
-    expect(messages(scenario).some((m) => m.startsWith('controller-only text reaches players here: '))).toBe(true);
+    const description = inject(shipped(), 'first-report').expected_actions![2]!.description;
+    for (const [from, length] of [[13, 41], [0, 40], [19, 40], [20, 40], [21, 40], [description.length - 40, 40]] as const) {
+      const scenario = shipped();
+      const passage = description.slice(from, from + length);
+      inject(scenario, 'first-report').text += `\n${passage}\nMore to follow.`;
+      const quoted = messages(scenario).map((m) => /^controller-only text reaches players here: "(.*)"$/.exec(m)?.[1]).filter(Boolean);
+      expect(quoted, `characters ${from}-${from + length}`).toHaveLength(1);
+      expect(passage.toLowerCase().replace(/\s+/g, ' ')).toContain(quoted[0]!.trim());
+    }
   });
 
   it('an `after` naming a later inject', () => {

@@ -171,17 +171,39 @@ function controllerTexts(scenario: Pick<AuthoredScenario, 'injects'>): string[] 
   return scenario.injects.flatMap((inject) => [inject.controller_notes, inject.evaluator_notes, ...inject.expected_actions.map((a) => a.description)].filter((t): t is string => Boolean(t)));
 }
 
-/** A passage of at least LEAK_WINDOW characters of `secret` that appears in `shown`. */
-function leakedPassage(secret: string, shown: string): string | null {
-  const s = normalised(secret);
-  const p = normalised(shown);
-  if (s.length < LEAK_WINDOW) return p.includes(s) && s.length >= 20 ? s : null;
-  // Every offset: with a larger step, a copied passage only a little longer than LEAK_WINDOW can fall between two windows.
-  for (let start = 0; start + LEAK_WINDOW <= s.length; start += 1) {
-    const piece = s.slice(start, start + LEAK_WINDOW);
-    if (p.includes(piece)) return piece;
-  }
-  return null;
+/** The pieces of `text` of `length` characters at every offset. */
+function windowsOf(text: string, length: number): Set<string> {
+  const windows = new Set<string>();
+  for (let start = 0; start + length <= text.length; start += 1) windows.add(text.slice(start, start + length));
+  return windows;
+}
+
+/**
+ * Finds in `shown` a passage of at least LEAK_WINDOW characters of a controller text (both
+ * normalised), gathering the windows of `shown` once for all the scenario's controller texts:
+ * looking every window of every controller text up in every player text made loading the
+ * shipped scenarios take a quarter of a second.
+ */
+function leakFinder(shown: string): (secret: string) => string | null {
+  const probe = LEAK_WINDOW / 2;
+  let probes: Set<string> | undefined;
+  let windows: Set<string> | undefined;
+  return (secret) => {
+    if (secret.length < LEAK_WINDOW) return shown.includes(secret) && secret.length >= 20 ? secret : null;
+    // A shared passage of LEAK_WINDOW characters holds a whole piece of the secret that starts at a
+    // multiple of `probe`: none of those in `shown`, no leak.
+    probes ??= windowsOf(shown, probe);
+    let hit = false;
+    for (let start = 0; start + probe <= secret.length && !hit; start += probe) hit = probes.has(secret.slice(start, start + probe));
+    if (!hit) return null;
+    windows ??= windowsOf(shown, LEAK_WINDOW);
+    // Every offset: with a larger step, a copied passage only a little longer than LEAK_WINDOW can fall between two windows.
+    for (let start = 0; start + LEAK_WINDOW <= secret.length; start += 1) {
+      const piece = secret.slice(start, start + LEAK_WINDOW);
+      if (windows.has(piece)) return piece;
+    }
+    return null;
+  };
 }
 
 /** What zod cannot say about one field: references between injects, leaks, live payloads. */
@@ -240,10 +262,11 @@ export function scenarioProblems(scenario: AuthoredScenario): Problem[] {
       problems.push({ message: `objective "${objective.id}" has no expected action: nothing could rate it`, path: ['objectives'] });
     }
   }
-  const secrets = controllerTexts(scenario);
+  const secrets = controllerTexts(scenario).map(normalised);
   for (const shown of playerTexts(scenario)) {
+    const leakIn = leakFinder(normalised(shown.text));
     for (const secret of secrets) {
-      const passage = leakedPassage(secret, shown.text);
+      const passage = leakIn(secret);
       if (passage) problems.push({ message: `controller-only text reaches players here: "${passage}"`, path: shown.path });
     }
     const outside = withoutCodeFences(shown.text);
