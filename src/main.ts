@@ -76,14 +76,11 @@ async function main(): Promise<void> {
   }
   if (!edges.includes('teams')) refuseTeamsRequests(app, logger);
   for (const edge of edges) if (edge !== 'console') stops.push(await startEdge(edge, app, config, logger));
+  await resume(app);
   await app.startSchedules();
   app.startPaging();
   app.http.ready = true;
   logger.info({ port, edges }, 'HTTP listening');
-  // What a crash left (stored requests, side effects, triage cards) is finished beside new requests,
-  // as a replica finishes a dead one's: readiness does not wait for a Slack that is slow to answer.
-  const resuming = resume(app).catch((error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'could not finish the work left from before the restart'));
-  stops.push(() => resuming);
   collectStartupGarbage();
 }
 
