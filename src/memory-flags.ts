@@ -22,6 +22,6 @@ if (!/--max[-_]semi[-_]space[-_]size/.test(given)) setFlagsFromString('--max-sem
 export function collectStartupGarbage(): void {
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as (() => void) | undefined;
-  // Not at once: the work a restart left is finished right after readiness, and the first requests come then.
+  // Not at once: the first requests come right after readiness.
   setTimeout(() => gc?.(), 2_000).unref();
 }
