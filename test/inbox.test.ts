@@ -89,6 +89,17 @@ describe('the Slack edge and the inbox', () => {
     expect((await h.app.context.store.incidents.list({})).length).toBe(incidents);
   });
 
+  it('stores a burst of requests together, each under the id its caller was given', async () => {
+    const bodies = Array.from({ length: 60 }, (_, i) => `burst request ${i}`);
+    const ids = await Promise.all(bodies.map((body) => h.app.inbox.accept('burst', 'text/plain', Buffer.from(body))));
+    const rows = await h.app.database.db.selectFrom('inbox').select(['id', 'body', 'worker']).where('edge', '=', 'burst').execute();
+    expect(new Set(ids).size).toBe(bodies.length);
+    expect(Object.fromEntries(rows.map((r) => [String(r.id), r.body.toString()]))).toEqual(Object.fromEntries(ids.map((id, i) => [id, bodies[i]])));
+    expect(new Set(rows.map((r) => r.worker))).toEqual(new Set([h.app.inbox.worker]));
+    for (const id of ids) await h.app.inbox.finish(id);
+    expect(await inboxRows()).toBe(0);
+  });
+
   it('counts an attempt for a request when its replay starts, not for the backlog behind it', async () => {
     // A process that dies while working through a backlog has used an attempt of the request it
     // was on; those behind it keep theirs, so a crash loop during recovery does not drop them.

@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import type { CoreLogger } from '../core/context.js';
-import type { Database } from './tables.js';
+import type { Database, InboxTable } from './tables.js';
 
 /** The advisory-lock class of inbox workers; the object is `hashtext(worker)`. */
 const WORKER_LOCK_CLASS = 7_340_001;
 /** A request that took the process down this many times is dropped (with an error line) instead of tried again. */
 export const MAX_INBOX_ATTEMPTS = 3;
+/** At most this many requests in one insert. */
+const ACCEPT_BATCH = 100;
 
 export interface InboxItem {
   id: string;
@@ -37,6 +39,8 @@ export class Inbox {
   private opening: Promise<void> | undefined;
   private sweeping: Promise<number> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private readonly accepting: { row: Insertable<InboxTable>; stored: (id: string) => void; failed: (error: unknown) => void }[] = [];
+  private writingAccepted = false;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -47,8 +51,34 @@ export class Inbox {
   /** Stores a request before its acknowledgement; throws `database_unavailable` when it cannot. */
   async accept(edge: string, contentType: string | null, body: Buffer): Promise<string> {
     if (this.kind === 'postgres') await this.ensureSession().catch(() => undefined);
-    const row = await this.db.insertInto('inbox').values({ edge, content_type: contentType, body, worker: this.worker }).returning('id').executeTakeFirstOrThrow();
-    return String(row.id);
+    return new Promise<string>((stored, failed) => {
+      this.accepting.push({ row: { edge, content_type: contentType, body, worker: this.worker }, stored, failed });
+      if (!this.writingAccepted) void this.writeAccepted();
+    });
+  }
+
+  /**
+   * Requests that arrive while an insert is under way are stored together by the next one: in a
+   * burst an acknowledgement waits for one statement, not behind a queue of them interleaved
+   * with the work of earlier requests (on the embedded database all share one connection).
+   */
+  private async writeAccepted(): Promise<void> {
+    this.writingAccepted = true;
+    try {
+      while (this.accepting.length > 0) {
+        const batch = this.accepting.splice(0, ACCEPT_BATCH);
+        try {
+          const rows = await this.db.insertInto('inbox').values(batch.map((request) => request.row)).returning('id').execute();
+          // The ids come from one sequence in the order of the rows.
+          const ids = rows.map((row) => BigInt(row.id)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+          batch.forEach((request, i) => request.stored(String(ids[i])));
+        } catch (error) {
+          for (const request of batch) request.failed(error);
+        }
+      }
+    } finally {
+      this.writingAccepted = false;
+    }
   }
 
   /** The request's work is done (or was answered with its failure): it is never replayed. */
