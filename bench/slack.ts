@@ -4,12 +4,14 @@ import { fileURLToPath } from 'node:url';
 import { FAKE_BOT_TOKEN, FakeSlack, GENERAL } from '../test/support/fake-slack.js';
 import { SIGNING_SECRET, postSigned, slashCommandBody } from '../test/support/slack-requests.js';
 import { ms, printRows, summarise } from './stats.js';
+import { postgresUrl } from './support-process.js';
 
 /**
  * Slack edge: slash-command ack latency of the bot beside a bare Bolt app that only acks (same
  * signed requests, same fake Web API, same run), and declare end to end: ack → last Web API call.
  * Each server runs in its own process (bench/support-slack-target.ts); this process sends the
- * requests and plays Slack's Web API. Targets: ack p99 < 50 ms and within 1.5× the bare app (issue 9: with every request stored in the durable inbox before its ack);
+ * requests and plays Slack's Web API. The bot runs on the embedded database, then on Postgres when
+ * one answers (BENCH_DATABASE_URL, TEST_DATABASE_URL or the local server), each beside its own bare run. Targets: ack p99 < 50 ms and within 1.5× the bare app (issue 9: with every request stored in the durable inbox before its ack);
  * declare < 300 ms.
  */
 const REQUESTS = Number(process.env.BENCH_SLACK_REQUESTS ?? 500);
@@ -24,10 +26,12 @@ interface Target {
   process: ChildProcess;
 }
 
-async function startTarget(mode: 'bot' | 'bare', fake: FakeSlack): Promise<Target> {
+/** `databaseUrl`: the bot's Postgres; null runs it on the embedded database. */
+async function startTarget(mode: 'bot' | 'bare', fake: FakeSlack, databaseUrl: string | null = null): Promise<Target> {
   const script = fileURLToPath(new URL('./support-slack-target.ts', import.meta.url));
+  const { BENCH_DATABASE_URL: _ignored, ...inherited } = process.env;
   const child = spawn(process.execPath, ['--import', 'tsx', script, mode], {
-    env: { ...process.env, FAKE_SLACK_URL: fake.url, BENCH_TOKEN: FAKE_BOT_TOKEN, BENCH_SECRET: SIGNING_SECRET },
+    env: { ...inherited, FAKE_SLACK_URL: fake.url, BENCH_TOKEN: FAKE_BOT_TOKEN, BENCH_SECRET: SIGNING_SECRET, ...(databaseUrl ? { BENCH_DATABASE_URL: databaseUrl } : {}) },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });
@@ -71,9 +75,18 @@ async function ackLatencies(target: Target, fake: FakeSlack, text: string, count
 }
 
 export default async function bench(): Promise<void> {
+  // BENCH_SLACK_DATABASES=embedded (or postgres) runs one of the two.
+  const only = process.env.BENCH_SLACK_DATABASES?.split(',');
+  if (!only || only.includes('embedded')) await benchOn('the embedded database', null);
+  const url = !only || only.includes('postgres') ? await postgresUrl() : null;
+  if (url) await benchOn('Postgres', url);
+}
+
+async function benchOn(database: string, databaseUrl: string | null): Promise<void> {
+  console.log(`\n### the bot on ${database}`);
   const fake = new FakeSlack();
   await fake.start();
-  const bot = await startTarget('bot', fake);
+  const bot = await startTarget('bot', fake, databaseUrl);
   const bare = await startTarget('bare', fake);
   try {
     const setup = async (text: string) => {
@@ -136,7 +149,7 @@ export default async function bench(): Promise<void> {
     ]);
     const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
     console.log(
-      `targets: ack p99 < 50 ms ${verdict(botAcks.p99 < 50)}; ack p99 (inbox included) within 1.5x bare ${verdict(botAcks.p99 <= 1.5 * bareAcks.p99)}; declare p99 < 300 ms ${verdict(dTotal.p99 < 300)}`,
+      `targets (${database}): ack p99 < 50 ms ${verdict(botAcks.p99 < 50)}; ack p99 (inbox included) within 1.5x bare ${verdict(botAcks.p99 <= 1.5 * bareAcks.p99)}; declare p99 < 300 ms ${verdict(dTotal.p99 < 300)}`,
     );
   } finally {
     bot.process.stdin?.end();
