@@ -7,6 +7,7 @@ import { createApp, refuseTeamsRequests, resume } from './app.js';
 import { createLogger } from './logger.js';
 import { ConsoleChat } from './adapters/console/console-chat.js';
 import { ConsoleSession } from './adapters/console/console-session.js';
+import { startSlack } from './adapters/slack/app.js';
 import type { App } from './app.js';
 import type { Logger } from 'pino';
 
@@ -84,10 +85,9 @@ async function main(): Promise<void> {
   collectStartupGarbage();
 }
 
-/** Starts one chat edge and returns how to stop it. An edge's library is loaded only when it runs (the console needs neither). */
+/** Starts one chat edge and returns how to stop it. Teams' library is loaded only when Teams runs. */
 async function startEdge(edge: 'slack' | 'teams', app: App, config: Config, logger: Logger): Promise<() => Promise<void>> {
   if (edge === 'slack') {
-    const { startSlack } = await import('./adapters/slack/app.js');
     const slack = await startSlack(
       app,
       {
