@@ -7,6 +7,7 @@ import { createApp, refuseTeamsRequests, resume } from './app.js';
 import { createLogger } from './logger.js';
 import { ConsoleChat } from './adapters/console/console-chat.js';
 import { ConsoleSession } from './adapters/console/console-session.js';
+// Static on purpose: loaded lazily, Bolt left the idle bot 10-15 MB larger (bench/memory.ts).
 import { startSlack } from './adapters/slack/app.js';
 import type { App } from './app.js';
 import type { Logger } from 'pino';
