@@ -108,18 +108,18 @@ export async function retryUnfinishedSideEffects(context: CoreContext, healing: 
   const now = context.clock.now();
   const stranded = new Set(await context.store.cardPublishing.stranded());
   const incidents = await context.store.incidents.list({ open: true, limit: 500 });
-  // One read for the alerts waiting for triage instead of one per incident: an alert storm leaves hundreds.
-  const awaitingTriage = new Set((await context.store.alerts.awaitingTriage(incidents.length)).map((alert) => alert.incidentId));
   // A stranded publish lease is finished even for an incident older than the newest 500 open ones.
   for (const id of stranded) {
     if (incidents.some((i) => i.id === id)) continue;
     const incident = await context.store.incidents.get(id);
     if (incident) incidents.push(incident);
   }
+  // The alerts of the incidents without a channel, in one read: an alert storm leaves hundreds.
+  const alerts = await context.store.alerts.forIncidents(incidents.filter((i) => !i.channelId).map((i) => i.id));
   for (const incident of incidents) {
     if (!context.platforms.has(incident.platform) || !isOpen(incident.state)) continue;
     // An alert waiting for triage has no channel on purpose: it gets one when someone declares it.
-    if (!incident.channelId && (awaitingTriage.has(incident.id) || (await context.store.alerts.forIncident(incident.id))?.triage === 'pending')) continue;
+    if (!incident.channelId && alerts.get(incident.id)?.triage === 'pending') continue;
     const undone = await outstanding(context, incident, healing, now);
     if (stranded.has(incident.id)) undone.reasons.push('cards left by a publisher that stopped');
     if (undone.reasons.length === 0) continue;
