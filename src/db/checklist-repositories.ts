@@ -3,10 +3,14 @@ import type { RoleId } from '../core/domain.js';
 import type { ActionItem, BoundMessage, ChecklistStep, MessageRef, Page, PageStatus, RoleAssignment } from '../core/incident/incident.js';
 import type { Phase } from '../core/playbook/schema.js';
 import type { ActionItemRepository, MessageRepository, PageRepository, RoleRepository, StepRepository } from '../core/ports/store.js';
+import type { KyselyEventRepository } from './event-repository.js';
 import type { Database, PagesTable } from './tables.js';
 
 export class KyselyStepRepository implements StepRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly events: KyselyEventRepository,
+  ) {}
 
   async replace(incidentId: number, steps: Omit<ChecklistStep, 'incidentId' | 'doneAt' | 'doneBy'>[]): Promise<void> {
     await this.db.deleteFrom('checklist_steps').where('incident_id', '=', incidentId).execute();
@@ -35,15 +39,23 @@ export class KyselyStepRepository implements StepRepository {
     }));
   }
 
-  async setDone(incidentId: number, number: number, done: { at: Date; by: string } | null): Promise<{ title: string } | undefined> {
-    return this.db
-      .updateTable('checklist_steps')
-      .set({ done_at: done?.at ?? null, done_by: done?.by ?? null })
-      .where('incident_id', '=', incidentId)
-      .where('number', '=', number)
-      .where('done_at', done ? 'is' : 'is not', null)
-      .returning('title')
-      .executeTakeFirst();
+  async setDone(incidentId: number, number: number, done: { at: Date; by: string } | null, recorded: { actor: string; occurredAt: Date }): Promise<{ title: string } | undefined> {
+    // The event's title is the step's, known only once the row is updated: it is set in SQL.
+    const event = this.events.row({ incidentId, kind: done ? 'step_ticked' : 'step_unticked', payload: { step: number, title: '' }, ...recorded });
+    const result = await sql<{ title: string }>`
+      WITH changed AS (
+        UPDATE checklist_steps SET done_at = ${done?.at ?? null}, done_by = ${done?.by ?? null}
+         WHERE incident_id = ${incidentId} AND number = ${number} AND (done_at IS NULL) = ${done !== null}
+        RETURNING title
+      ), recorded AS (
+        INSERT INTO events (incident_id, kind, payload, actor, occurred_at, recorded_at, idempotency_key)
+        SELECT ${event.incident_id}, ${event.kind}, jsonb_set(${event.payload}::jsonb, '{title}', to_jsonb(changed.title)),
+               ${event.actor}, ${event.occurred_at}, ${event.recorded_at}, ${event.idempotency_key}
+          FROM changed
+        ON CONFLICT (idempotency_key) DO NOTHING
+      )
+      SELECT title FROM changed`.execute(this.db);
+    return result.rows[0];
   }
 }
 

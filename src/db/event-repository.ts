@@ -23,7 +23,8 @@ export class KyselyEventRepository implements EventRepository {
     private readonly recordedAt: () => Date,
   ) {}
 
-  private row(event: NewEvent, recordedAt: Date) {
+  /** The row an event is stored as (validated), for statements that record an event beside another change. */
+  row(event: NewEvent, recordedAt: Date = this.recordedAt()) {
     const valid = validateEvent(event.kind, event.payload);
     return {
       incident_id: event.incidentId,

@@ -50,7 +50,7 @@ export class KyselyStore implements Store {
   ) {
     this.incidents = new KyselyIncidentRepository(db);
     this.events = new KyselyEventRepository(db, () => clock.now());
-    this.steps = new KyselyStepRepository(db);
+    this.steps = new KyselyStepRepository(db, this.events);
     this.roles = new KyselyRoleRepository(db);
     this.pages = new KyselyPageRepository(db);
     this.actionItems = new KyselyActionItemRepository(db);

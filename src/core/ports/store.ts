@@ -85,10 +85,16 @@ export interface StepRepository {
   addAll(steps: readonly Omit<ChecklistStep, 'doneAt' | 'doneBy'>[]): Promise<void>;
   list(incidentId: number): Promise<ChecklistStep[]>;
   /**
-   * Ticks (`done` given) or unticks a step that is not already so, in one statement; answers the
+   * Ticks (`done` given) or unticks a step that is not already so and records its `step_ticked` or
+   * `step_unticked` event, in one statement (a tick is the hottest write there is); answers the
    * step's title when it changed, undefined when there is no such step or it already was so.
    */
-  setDone(incidentId: number, number: number, done: { at: Date; by: string } | null): Promise<{ title: string } | undefined>;
+  setDone(
+    incidentId: number,
+    number: number,
+    done: { at: Date; by: string } | null,
+    recorded: { actor: string; occurredAt: Date },
+  ): Promise<{ title: string } | undefined>;
 }
 
 export interface RoleRepository {
