@@ -1,7 +1,33 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { BoundMessage, MessageRef } from '../core/incident/incident.js';
-import type { CardKey, CardPublishing, ShownCard, ShownMessage } from '../core/ports/store.js';
-import type { Database } from './tables.js';
+import type { CardKey, CardPublishing, CardSources, ShownCard, ShownMessage } from '../core/ports/store.js';
+import { toRole, toStep } from './checklist-repositories.js';
+import { toClock } from './clock-repository.js';
+import { toIncident } from './incident-repository.js';
+import type { ChecklistStepsTable, Database, IncidentMessagesTable, IncidentRolesTable, IncidentsTable, IncidentTagsTable, RegulatoryClocksTable } from './tables.js';
+import { toTag } from './tag-repository.js';
+
+/** A table's row as `json_agg` gives it: times as text. */
+type JsonRow<T> = { [K in keyof Selectable<T>]: Selectable<T>[K] extends Date ? string : Selectable<T>[K] extends Date | null ? string | null : Selectable<T>[K] };
+interface JsonSources {
+  roles: JsonRow<IncidentRolesTable>[];
+  steps: JsonRow<ChecklistStepsTable>[];
+  tags: JsonRow<IncidentTagsTable>[];
+  clocks: Selectable<RegulatoryClocksTable>[];
+  messages: Selectable<IncidentMessagesTable>[];
+}
+
+function toShownMessage(r: Selectable<IncidentMessagesTable>): ShownMessage {
+  return {
+    incidentId: r.incident_id,
+    purpose: r.purpose as BoundMessage['purpose'],
+    part: r.part,
+    channelId: r.channel_id,
+    ref: r.ref as MessageRef,
+    shownVersion: r.shown_version === null ? null : Number(r.shown_version),
+    shownDigest: r.shown_digest,
+  };
+}
 
 /** `now + ms` on the database's clock (clock_timestamp: the real time even inside a transaction). */
 const until = (ms: number) => sql`clock_timestamp() + ${Math.max(1, Math.round(ms))}::int * interval '1 millisecond'`;
@@ -91,27 +117,30 @@ export class KyselyCardPublishing implements CardPublishing {
     await this.quick(sql`UPDATE publish_leases SET holder = NULL, lease_until = NULL WHERE incident_id = ${incidentId} AND holder = ${holder}`);
   }
 
-  async messages(incidentId: number): Promise<ShownMessage[]> {
-    const rows = await this.db.selectFrom('incident_messages').selectAll().where('incident_id', '=', incidentId).orderBy('purpose').orderBy('part').execute();
-    return rows.map((r) => ({
-      incidentId: r.incident_id,
-      purpose: r.purpose as BoundMessage['purpose'],
-      part: r.part,
-      channelId: r.channel_id,
-      ref: r.ref as MessageRef,
-      shownVersion: r.shown_version === null ? null : Number(r.shown_version),
-      shownDigest: r.shown_digest,
-    }));
-  }
-
-  async markShown(key: CardKey, version: number, digest: string): Promise<void> {
-    await this.db
-      .updateTable('incident_messages')
-      .set({ shown_version: String(version), shown_digest: digest })
-      .where('incident_id', '=', key.incidentId)
-      .where('purpose', '=', key.purpose)
-      .where('part', '=', key.part)
-      .execute();
+  async sources(incidentId: number): Promise<CardSources | undefined> {
+    // One statement: a render follows every tick, and six reads were six round trips. JSON
+    // carries times as text; the columns the cards read as times are made Dates again.
+    const result = await sql<Selectable<IncidentsTable> & { card_sources: JsonSources | string }>`
+      SELECT i.*, json_build_object(
+        'roles', (SELECT coalesce(json_agg(r), '[]') FROM incident_roles r WHERE r.incident_id = i.id),
+        'steps', (SELECT coalesce(json_agg(s ORDER BY s.number), '[]') FROM checklist_steps s WHERE s.incident_id = i.id),
+        'tags', (SELECT coalesce(json_agg(t ORDER BY t.tag), '[]') FROM incident_tags t WHERE t.incident_id = i.id),
+        'clocks', (SELECT coalesce(json_agg(c ORDER BY c.id), '[]') FROM regulatory_clocks c WHERE c.incident_id = i.id AND c.stopped_at IS NULL),
+        'messages', (SELECT coalesce(json_agg(m ORDER BY m.purpose, m.part), '[]') FROM incident_messages m WHERE m.incident_id = i.id)
+      ) AS card_sources
+      FROM incidents i WHERE i.id = ${incidentId}`.execute(this.db);
+    const row = result.rows[0];
+    if (!row) return undefined;
+    const { card_sources: json, ...incident } = row;
+    const sources = typeof json === 'string' ? (JSON.parse(json) as JsonSources) : json;
+    return {
+      incident: toIncident(incident),
+      roles: sources.roles.map((r) => toRole({ ...r, assigned_at: new Date(r.assigned_at) })),
+      steps: sources.steps.map((s) => toStep({ ...s, done_at: s.done_at === null ? null : new Date(s.done_at) })),
+      tags: sources.tags.map((t) => toTag({ ...t, added_at: new Date(t.added_at) })),
+      clocks: sources.clocks.map(toClock),
+      messages: sources.messages.map(toShownMessage),
+    };
   }
 
   async attemptPost(key: CardKey, at: Date): Promise<number> {

@@ -4,7 +4,24 @@ import type { ActionItem, BoundMessage, ChecklistStep, MessageRef, Page, PageSta
 import type { Phase } from '../core/playbook/schema.js';
 import type { ActionItemRepository, MessageRepository, PageRepository, RoleRepository, StepRepository } from '../core/ports/store.js';
 import type { KyselyEventRepository } from './event-repository.js';
-import type { Database, PagesTable } from './tables.js';
+import type { ChecklistStepsTable, Database, IncidentRolesTable, PagesTable } from './tables.js';
+
+export function toStep(r: Selectable<ChecklistStepsTable>): ChecklistStep {
+  return {
+    incidentId: r.incident_id,
+    number: r.number,
+    phase: r.phase as Phase,
+    title: r.title,
+    detail: r.detail,
+    role: r.role as RoleId | null,
+    doneAt: r.done_at,
+    doneBy: r.done_by,
+  };
+}
+
+export function toRole(r: Selectable<IncidentRolesTable>): RoleAssignment {
+  return { incidentId: r.incident_id, role: r.role as RoleId, userId: r.user_id, assignedAt: r.assigned_at };
+}
 
 export class KyselyStepRepository implements StepRepository {
   constructor(
@@ -27,16 +44,7 @@ export class KyselyStepRepository implements StepRepository {
 
   async list(incidentId: number): Promise<ChecklistStep[]> {
     const rows = await this.db.selectFrom('checklist_steps').selectAll().where('incident_id', '=', incidentId).orderBy('number').execute();
-    return rows.map((r) => ({
-      incidentId: r.incident_id,
-      number: r.number,
-      phase: r.phase as Phase,
-      title: r.title,
-      detail: r.detail,
-      role: r.role as RoleId | null,
-      doneAt: r.done_at,
-      doneBy: r.done_by,
-    }));
+    return rows.map(toStep);
   }
 
   async setDone(incidentId: number, number: number, done: { at: Date; by: string } | null, recorded: { actor: string; occurredAt: Date }): Promise<{ title: string } | undefined> {
@@ -72,7 +80,7 @@ export class KyselyRoleRepository implements RoleRepository {
 
   async forIncident(incidentId: number): Promise<RoleAssignment[]> {
     const rows = await this.db.selectFrom('incident_roles').selectAll().where('incident_id', '=', incidentId).execute();
-    return rows.map((r) => ({ incidentId: r.incident_id, role: r.role as RoleId, userId: r.user_id, assignedAt: r.assigned_at }));
+    return rows.map(toRole);
   }
 
   async setRoster(platform: string, role: RoleId, users: string[]): Promise<void> {

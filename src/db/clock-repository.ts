@@ -5,7 +5,7 @@ import type { RoleId } from '../core/domain.js';
 import { claimDueReminders, holdReminder, releaseReminder, type ReminderClaimRequest } from './leased-reminders.js';
 import type { ClockRemindersTable, Database, RegulatoryClocksTable } from './tables.js';
 
-function toClock(row: Selectable<RegulatoryClocksTable>): RegulatoryClock {
+export function toClock(row: Selectable<RegulatoryClocksTable>): RegulatoryClock {
   return {
     id: row.id,
     incidentId: row.incident_id,

@@ -1,14 +1,18 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { IncidentTag, TaggedIncident, TagRepository, TagSource } from '../core/taxonomy/tags.js';
 import { toIncident } from './incident-repository.js';
-import type { Database, IncidentsTable } from './tables.js';
+import type { Database, IncidentsTable, IncidentTagsTable } from './tables.js';
+
+export function toTag(r: Selectable<IncidentTagsTable>): IncidentTag {
+  return { incidentId: r.incident_id, tag: r.tag, source: r.source as TagSource, addedAt: r.added_at, addedBy: r.added_by };
+}
 
 export class KyselyTagRepository implements TagRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   async forIncident(incidentId: number): Promise<IncidentTag[]> {
     const rows = await this.db.selectFrom('incident_tags').selectAll().where('incident_id', '=', incidentId).orderBy('tag').execute();
-    return rows.map((r) => ({ incidentId: r.incident_id, tag: r.tag, source: r.source as TagSource, addedAt: r.added_at, addedBy: r.added_by }));
+    return rows.map(toTag);
   }
 
   async forIncidents(incidentIds: readonly number[]): Promise<Map<number, string[]>> {

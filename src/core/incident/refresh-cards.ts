@@ -2,9 +2,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Card } from '../cards/card.js';
 import { buildChecklistCards } from '../checklist/checklist-card.js';
 import type { CoreContext } from '../context.js';
-import { isAppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 import type { CardKey, ChatPlatform } from '../ports/chat-platform.js';
-import type { ShownCard } from '../ports/store.js';
+import type { CardSources, ShownCard } from '../ports/store.js';
 import { workerOf } from '../roles/deliver-pages.js';
 import { buildHeaderCard } from './header-card.js';
 import { taxonomyOf } from '../taxonomy/taxonomy.js';
@@ -12,14 +12,15 @@ import type { BoundMessage, Incident, MessageRef } from './incident.js';
 import { platformFor } from './platform-for.js';
 import { recordFailure } from './side-effect-failure.js';
 
+/** The incident's header and checklist cards as they are now (the given incident row, the rest read in one statement). */
 export async function incidentCards(context: CoreContext, incident: Incident, platform: ChatPlatform): Promise<{ header: Card; checklist: Card[] }> {
+  const sources = await context.store.cardPublishing.sources(incident.id);
+  if (!sources) throw new AppError('not_found', `incident ${incident.id} does not exist`);
+  return renderCards(context, { ...sources, incident }, platform);
+}
+
+function renderCards(context: CoreContext, { incident, roles, steps, tags: tagged, clocks }: CardSources, platform: ChatPlatform): { header: Card; checklist: Card[] } {
   const playbook = context.playbooks.get(incident.playbookId);
-  const [roles, steps, tagged, clocks] = await Promise.all([
-    context.store.roles.forIncident(incident.id),
-    context.store.steps.list(incident.id),
-    context.store.tags.forIncident(incident.id),
-    context.store.clocks.forIncident(incident.id),
-  ]);
   const mention = (userId: string) => platform.mention(userId);
   const taxonomy = taxonomyOf(context);
   const tags = tagged.map((t) => taxonomy.label(t.tag, true));
@@ -122,10 +123,12 @@ class Lease {
 /** One render of the incident at `version` or newer; what it sent is added to `shown`. False when the lease was lost on the way. */
 async function publishRound(context: CoreContext, incidentId: number, lease: Lease, version: number, shown: ShownCard[]): Promise<boolean> {
   const publishing = context.store.cardPublishing;
-  const incident = await context.store.incidents.get(incidentId);
-  if (!incident?.channelId) return true;
+  const sources = await publishing.sources(incidentId);
+  const incident = sources?.incident;
+  if (!sources || !incident?.channelId) return true;
   const platform = platformFor(context, incident);
-  const [{ header, checklist }, bound] = await Promise.all([incidentCards(context, incident, platform), publishing.messages(incident.id)]);
+  const { header, checklist } = renderCards(context, sources, platform);
+  const bound = sources.messages;
   const wanted: { purpose: BoundMessage['purpose']; part: number; card: Card }[] = [
     { purpose: 'header', part: 0, card: header },
     ...checklist.map((card, part) => ({ purpose: 'checklist' as const, part, card })),

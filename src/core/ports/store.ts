@@ -16,8 +16,8 @@ import type { CardKey } from './chat-platform.js';
 import type { AlertRepository } from '../signals/alert.js';
 import type { MetricsSource } from '../metrics/metrics.js';
 import type { ExerciseRepository, ExerciseTimerRepository } from '../exercise/exercise.js';
-import type { TagRepository } from '../taxonomy/tags.js';
-import type { ClockRepository } from '../clocks/clock.js';
+import type { IncidentTag, TagRepository } from '../taxonomy/tags.js';
+import type { ClockRepository, RegulatoryClock } from '../clocks/clock.js';
 import type { ActionItemReminderRepository } from '../review/action-item-reminders.js';
 
 /** Persistence as the core sees it. The database adapter implements it with kysely over pg or PGlite. */
@@ -142,6 +142,15 @@ export interface ShownMessage extends BoundMessage {
   shownDigest: string | null;
 }
 
+export interface CardSources {
+  incident: Incident;
+  roles: RoleAssignment[];
+  steps: ChecklistStep[];
+  tags: IncidentTag[];
+  clocks: RegulatoryClock[];
+  messages: ShownMessage[];
+}
+
 /**
  * Publishing an incident's cards, serialized per incident across processes by a short lease on
  * the database's clock. Nothing here holds a transaction open: the holder calls the chat platform
@@ -165,8 +174,8 @@ export interface CardPublishing {
   release(incidentId: number, holder: string, version: number, shown?: readonly ShownCard[]): Promise<boolean>;
   /** Lets the lease go whatever changed (the render failed; the next change renders again). */
   abandon(incidentId: number, holder: string): Promise<void>;
-  messages(incidentId: number): Promise<ShownMessage[]>;
-  markShown(key: CardKey, version: number, digest: string): Promise<void>;
+  /** Everything an incident's cards are drawn from and the messages showing them, read together. */
+  sources(incidentId: number): Promise<CardSources | undefined>;
   /** Records that a post of this card starts; returns the attempts so far including this one (more than 1: an earlier one may have posted). */
   attemptPost(key: CardKey, at: Date): Promise<number>;
   /** The card is bound: forget its attempts. */
