@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { chatEdges, destinations, type Config } from './config.js';
 import type { CoreContext } from './core/context.js';
+import { cardRendersSettled } from './core/incident/refresh-cards.js';
 import { loadPlaybooks } from './core/playbook/load-playbooks.js';
 import { loadScenarios } from './core/exercise/scenario-catalog.js';
 import { loadTaxonomyBeside } from './core/taxonomy/taxonomy.js';
@@ -145,6 +146,8 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
       await inbox.stop();
       await paging?.stop();
       await scheduler?.stop();
+      // Renders queued behind the last changes (not needed for correctness: a restart renders again).
+      await cardRendersSettled(context);
       await http.close();
       if (!options.database) await database.close();
     },

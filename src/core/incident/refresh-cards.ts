@@ -10,6 +10,7 @@ import { buildHeaderCard } from './header-card.js';
 import { taxonomyOf } from '../taxonomy/taxonomy.js';
 import type { BoundMessage, Incident, MessageRef } from './incident.js';
 import { platformFor } from './platform-for.js';
+import { RenderQueue } from './render-queue.js';
 import { recordFailure } from './side-effect-failure.js';
 
 /** The incident's header and checklist cards as they are now (the given incident row, the rest read in one statement). */
@@ -55,6 +56,35 @@ export function cardDigest(card: Card): string {
 /** Test seam: runs before each chat call of a publisher (the deterministic interleaving test pauses here). */
 export const publishHooks: { beforeSend?: (incidentId: number, what: string) => Promise<void> } = {};
 
+/** Renders at once per process; more wait in line, one per incident (render-queue.ts). */
+const RENDERS_AT_ONCE = 4;
+const renderQueues = new WeakMap<CoreContext, RenderQueue>();
+
+function renderQueue(context: CoreContext): RenderQueue {
+  let queue = renderQueues.get(context);
+  if (!queue) {
+    queue = new RenderQueue((incidentId) => publishCards(context, incidentId), RENDERS_AT_ONCE, (incidentId, error) =>
+      context.logger.warn({ incidentId, err: error instanceof Error ? error.message : String(error) }, 'card render failed; the next change or the side-effect retry renders again'),
+    );
+    renderQueues.set(context, queue);
+  }
+  return queue;
+}
+
+/**
+ * Brings the incident's cards up to date after a change: renders them now when this process has a
+ * render slot free (the caller waits for it), else queues one render that covers every change
+ * made until it starts.
+ */
+export function refreshCards(context: CoreContext, incidentId: number): Promise<void> {
+  return renderQueue(context).request(incidentId);
+}
+
+/** Resolves when this process has no card render running or waiting. */
+export function cardRendersSettled(context: CoreContext): Promise<void> {
+  return renderQueues.get(context)?.settled() ?? Promise.resolve();
+}
+
 /**
  * Re-renders every card of the incident from the database and updates each bound message; a card
  * that has no message yet is posted and bound. Lost or stale updates heal on the next refresh.
@@ -65,7 +95,7 @@ export const publishHooks: { beforeSend?: (incidentId: number, what: string) => 
  * chat and nothing older is sent after something newer. Each message records the version and
  * digest it shows: a render of the same state is not sent twice.
  */
-export async function refreshCards(context: CoreContext, incidentId: number): Promise<void> {
+async function publishCards(context: CoreContext, incidentId: number): Promise<void> {
   const publishing = context.store.cardPublishing;
   const lease = new Lease(context, incidentId, `${workerOf(context)}/${randomUUID()}`);
   let version = await lease.take(() => publishing.acquire(incidentId, lease.holder, PUBLISH_LEASE_MS));
