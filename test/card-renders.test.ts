@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { cardRendersSettled } from '../src/core/incident/refresh-cards.js';
+import { useCoreHarness } from './support/harness.js';
+
+const harness = useCoreHarness();
+
+/** The checklist cards printed to a channel, oldest first, as the steps each shows ticked. */
+function checklistsShown(channelId: string): Set<number>[] {
+  return harness.core.printed
+    .filter((text) => text.startsWith(`[#${channelId}] bot`) && /^\s*\[[ x]\]\s+\d+\./m.test(text))
+    .map((text) => new Set([...text.matchAll(/^\s*\[x\]\s+(\d+)\./gm)].map((m) => Number(m[1]))));
+}
+
+async function tickedInStore(incidentId: number): Promise<Set<number>> {
+  const steps = await harness.core.context.store.steps.list(incidentId);
+  return new Set(steps.filter((s) => s.doneAt).map((s) => s.number));
+}
+
+describe('card renders', () => {
+  it('shows a lone tick on the checklist card by the time its reply comes', async () => {
+    const { incident, run } = await harness.declare('sev3 prompt injection in the support bot');
+    const reply = await run('tick 2');
+    expect(reply.text).toMatch(/^Step 2 ticked: /);
+    expect(checklistsShown(incident.channelId!).at(-1)).toEqual(new Set([2]));
+    await run('untick 2');
+    expect(checklistsShown(incident.channelId!).at(-1)).toEqual(new Set());
+  });
+
+  it('answers a burst of ticks on several incidents at once with fewer card updates than changes, and every card ends on the stored state', async () => {
+    const incidents = [];
+    for (let i = 0; i < 7; i++) incidents.push(await harness.declare(`sev3 prompt injection in assistant ${i}`));
+    const shownBefore = new Map(incidents.map((d) => [d.incident.id, checklistsShown(d.incident.channelId!).length]));
+    let seed = 11;
+    const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const plan = Array.from({ length: 280 }, () => ({ on: incidents[random(incidents.length)]!, step: 1 + random(5), tick: random(3) > 0 }));
+
+    const replies = await Promise.all(plan.map(({ on, step, tick }) => on.run(`${tick ? 'tick' : 'untick'} ${step}`)));
+    await cardRendersSettled(harness.core.context);
+
+    expect(replies.filter((r) => !/^Step \d+ (ticked|unticked|was already)/.test(r.text))).toEqual([]);
+    const changes = replies.filter((r) => /^Step \d+ (ticked|unticked):/.test(r.text)).length;
+    let updates = 0;
+    for (const { incident } of incidents) {
+      const shown = checklistsShown(incident.channelId!);
+      expect(shown.at(-1), `#${incident.channelId}`).toEqual(await tickedInStore(incident.id));
+      updates += shown.length - shownBefore.get(incident.id)!;
+    }
+    expect(changes).toBeGreaterThan(50);
+    expect(updates).toBeLessThan(changes);
+  });
+});
