@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cardRendersSettled } from '../src/core/incident/refresh-cards.js';
-import { useCoreHarness } from './support/harness.js';
+import { useCoreHarness, type DeclaredIncident } from './support/harness.js';
 
 const harness = useCoreHarness();
 
@@ -27,7 +27,7 @@ describe('card renders', () => {
   });
 
   it('answers a burst of ticks on several incidents at once with fewer card updates than changes, and every card ends on the stored state', async () => {
-    const incidents = [];
+    const incidents: DeclaredIncident[] = [];
     for (let i = 0; i < 7; i++) incidents.push(await harness.declare(`sev3 prompt injection in assistant ${i}`));
     const shownBefore = new Map(incidents.map((d) => [d.incident.id, checklistsShown(d.incident.channelId!).length]));
     let seed = 11;

@@ -125,6 +125,18 @@ describe('POST /hooks/alerts with Alertmanager webhook bodies', () => {
     }
   });
 
+  it('stores labels named __proto__ and constructor as sent, on the alert and its event', async () => {
+    const labels = { alertname: 'OddLabels', model: 'support-bot-v3', PROTO: 'kept', constructor: 'also kept' };
+    const body = JSON.stringify({ ...alertmanager, alerts: [amAlert(0, { fingerprint: 'odd-label-names', labels })] }).replace('"PROTO"', '"__proto__"');
+    const response = await bot.post('/hooks/alerts', body);
+    expect(response.status).toBe(200);
+    const [opened] = response.body.alerts as { outcome: string; incident_id: number }[];
+    const sent = JSON.parse('{"alertname":"OddLabels","model":"support-bot-v3","__proto__":"kept","constructor":"also kept"}') as Record<string, string>;
+    expect(Object.keys(sent)).toContain('__proto__');
+    expect((await store().alerts.forIncident(opened!.incident_id))?.labels).toEqual(sent);
+    expect((await store().events.latest('alert_received', opened!.incident_id))?.payload.labels).toEqual(sent);
+  });
+
   it('answers 400 with the reason for a malformed body and changes nothing', async () => {
     const before = await countIncidents();
     const noFingerprint = await bot.post('/hooks/alerts', { ...alertmanager, alerts: [{ ...amAlert(0), fingerprint: undefined }] });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ROLE_IDS, SEVERITIES } from '../domain.js';
+import { stringMap } from '../string-map.js';
 
 const role = z.enum(ROLE_IDS);
 const severity = z.enum(SEVERITIES);
@@ -57,7 +58,7 @@ export const eventSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('pager_resolved'), payload: z.object({ role, via: z.string(), dedup_key: z.string() }) }),
   z.object({
     kind: z.literal('alert_received'),
-    payload: z.object({ alert_id: z.number(), format: z.string(), source: z.string(), dedup_key: z.string(), labels: z.record(z.string(), z.string()) }),
+    payload: z.object({ alert_id: z.number(), format: z.string(), source: z.string(), dedup_key: z.string(), labels: stringMap }),
   }),
   z.object({ kind: z.literal('alert_refired'), payload: z.object({ alert_id: z.number(), fire_count: z.number() }) }),
   z.object({ kind: z.literal('alert_resolved'), payload: z.object({ alert_id: z.number(), dedup_key: z.string() }) }),

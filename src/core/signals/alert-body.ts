@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isSeverity, type Severity } from '../domain.js';
 import type { AlertSignal } from './alert.js';
+import { stringMap } from '../string-map.js';
 import { cleanStrings, clip, quoteBack } from '../text-input.js';
 
 /**
@@ -11,7 +12,6 @@ import { cleanStrings, clip, quoteBack } from '../text-input.js';
 
 const time = z.iso.datetime({ offset: true, message: 'an ISO-8601 time with an offset, e.g. 2026-11-25T09:30:00Z' });
 const status = z.enum(['firing', 'resolved'], { message: 'firing or resolved' });
-const stringMap = z.record(z.string(), z.string());
 
 const alertmanagerAlert = z.object({
   status,
