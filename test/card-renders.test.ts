@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cardRendersSettled } from '../src/core/incident/refresh-cards.js';
+import { retryUnfinishedSideEffects } from '../src/core/incident/retry-side-effects.js';
 import { useCoreHarness, type DeclaredIncident } from './support/harness.js';
 
 const harness = useCoreHarness();
@@ -47,5 +48,22 @@ describe('card renders', () => {
     }
     expect(changes).toBeGreaterThan(50);
     expect(updates).toBeLessThan(changes);
+  });
+
+  it('draws the cards of a change whose render was lost (its process stopped first) at the next side-effect round, and nothing while the cards are current', async () => {
+    const { context } = harness.core;
+    const { incident, run } = await harness.declare('sev3 prompt injection in the help bot');
+    await run('tick 1');
+    const drawn = checklistsShown(incident.channelId!).length;
+    await retryUnfinishedSideEffects(context);
+    expect(checklistsShown(incident.channelId!)).toHaveLength(drawn);
+
+    // What a process leaves that committed a tick and stopped before drawing it.
+    const now = context.clock.now();
+    expect(await context.store.steps.setDone(incident.id, 3, { at: now, by: 'ana' }, { actor: 'ana', occurredAt: now })).toBeDefined();
+    expect(checklistsShown(incident.channelId!).at(-1)).toEqual(new Set([1]));
+    await retryUnfinishedSideEffects(context);
+    expect(checklistsShown(incident.channelId!).at(-1)).toEqual(new Set([1, 3]));
+    expect(await context.store.cardPublishing.behind()).not.toContain(incident.id);
   });
 });

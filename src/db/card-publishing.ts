@@ -157,8 +157,15 @@ export class KyselyCardPublishing implements CardPublishing {
     await this.db.deleteFrom('card_post_attempts').where('incident_id', '=', key.incidentId).where('purpose', '=', key.purpose).where('part', '=', key.part).execute();
   }
 
-  async stranded(): Promise<number[]> {
-    const rows = await this.db.selectFrom('publish_leases').select('incident_id').where('holder', 'is not', null).where('lease_until', '<=', sql<Date>`clock_timestamp()`).execute();
-    return rows.map((r) => r.incident_id);
+  async behind(): Promise<number[]> {
+    const rows = await sql<{ incident_id: number }>`
+      SELECT incident_id FROM publish_leases WHERE holder IS NOT NULL AND lease_until <= clock_timestamp()
+      UNION
+      SELECT m.incident_id FROM incident_messages m
+        JOIN incidents i ON i.id = m.incident_id
+        LEFT JOIN publish_leases l ON l.incident_id = m.incident_id
+       WHERE (m.shown_version IS NULL OR m.shown_version < i.card_version)
+         AND (l.holder IS NULL OR l.lease_until <= clock_timestamp())`.execute(this.db);
+    return rows.rows.map((r) => r.incident_id);
   }
 }

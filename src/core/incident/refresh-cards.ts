@@ -167,7 +167,12 @@ async function publishRound(context: CoreContext, incidentId: number, lease: Lea
     const key: CardKey = { incidentId: incident.id, purpose, part };
     const digest = cardDigest(card);
     const existing = bound.find((m) => m.purpose === purpose && m.part === part);
-    if (existing && (existing.shownDigest === digest || (existing.shownVersion ?? -1) > version)) continue;
+    if (existing && (existing.shownVersion ?? -1) > version) continue;
+    if (existing?.shownDigest === digest) {
+      // Unchanged: nothing to send, but it is recorded as drawn from this version (see `behind`).
+      if ((existing.shownVersion ?? -1) < version) shown.push({ key, version, digest });
+      continue;
+    }
     try {
       if (!(await lease.beforeSend(`${existing ? 'update' : 'post'} ${purpose} ${part}`))) return false;
       if (existing) {

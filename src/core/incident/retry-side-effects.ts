@@ -106,10 +106,10 @@ async function requeuePage(context: CoreContext, page: Page): Promise<boolean> {
 export async function retryUnfinishedSideEffects(context: CoreContext, healing: CardHealing = healingOf(context)): Promise<RetryRound> {
   const round: RetryRound = { finished: 0, unfinished: 0, requeuedPages: 0 };
   const now = context.clock.now();
-  const stranded = new Set(await context.store.cardPublishing.stranded());
+  const behind = new Set(await context.store.cardPublishing.behind());
   const incidents = await context.store.incidents.list({ open: true, limit: 500 });
-  // A stranded publish lease is finished even for an incident older than the newest 500 open ones.
-  for (const id of stranded) {
+  // Cards behind their incident are drawn again even for an incident older than the newest 500 open ones.
+  for (const id of behind) {
     if (incidents.some((i) => i.id === id)) continue;
     const incident = await context.store.incidents.get(id);
     if (incident) incidents.push(incident);
@@ -121,7 +121,7 @@ export async function retryUnfinishedSideEffects(context: CoreContext, healing: 
     // An alert waiting for triage has no channel on purpose: it gets one when someone declares it.
     if (!incident.channelId && alerts.get(incident.id)?.triage === 'pending') continue;
     const undone = await outstanding(context, incident, healing, now);
-    if (stranded.has(incident.id)) undone.reasons.push('cards left by a publisher that stopped');
+    if (behind.has(incident.id)) undone.reasons.push('cards behind the incident');
     if (undone.reasons.length === 0) continue;
     try {
       for (const page of undone.retryPages) if (await requeuePage(context, page)) round.requeuedPages++;

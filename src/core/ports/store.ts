@@ -180,6 +180,11 @@ export interface CardPublishing {
   attemptPost(key: CardKey, at: Date): Promise<number>;
   /** The card is bound: forget its attempts. */
   posted(key: CardKey): Promise<void>;
-  /** Incidents whose publisher's lease ran out before it let go (the process died or stalled mid-render): their cards may be stale. */
-  stranded(): Promise<number[]>;
+  /**
+   * Incidents whose cards may show an older state and that nobody is publishing: a publisher's lease
+   * ran out before it let go (its process died or stalled mid-render), or a bound message was
+   * drawn from an older card version than the incident's (a render that was waiting or running when
+   * its process stopped, or a send that failed).
+   */
+  behind(): Promise<number[]>;
 }
