@@ -57,7 +57,7 @@ export function cardDigest(card: Card): string {
 export const publishHooks: { beforeSend?: (incidentId: number, what: string) => Promise<void> } = {};
 
 /** Renders at once per process; more wait in line, one per incident (render-queue.ts). */
-const RENDERS_AT_ONCE = 4;
+const RENDERS_AT_ONCE = 2;
 const renderQueues = new WeakMap<CoreContext, RenderQueue>();
 
 function renderQueue(context: CoreContext): RenderQueue {
