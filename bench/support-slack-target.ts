@@ -1,4 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, HTTPReceiver } from '@slack/bolt';
 import pg from 'pg';
 import { createApp } from '../src/app.js';
@@ -26,11 +29,13 @@ async function adminQuery(url: string, text: string): Promise<void> {
 }
 
 async function startBot(): Promise<number> {
-  // BENCH_DATABASE_URL: a fresh schema on that Postgres server; else the embedded database in memory.
+  // BENCH_DATABASE_URL: a fresh schema on that Postgres server; else the embedded database in a fresh
+  // data directory, on disk as main.ts opens it (in memory it spends its time in a different file layer).
   const url = process.env.BENCH_DATABASE_URL;
   const schema = `bench_slack_${Date.now().toString(36)}`;
   if (url) await adminQuery(url, `CREATE SCHEMA ${schema}`);
-  const database = await openDatabase(url ? { url, schema } : {});
+  const dataDir = url ? undefined : await mkdtemp(join(tmpdir(), 'bench-slack-'));
+  const database = await openDatabase(url ? { url, schema } : { dataDir: join(dataDir!, 'pglite') });
   const config = loadConfig({ SLACK_BOT_TOKEN: BENCH_TOKEN, SLACK_SIGNING_SECRET: BENCH_SECRET, SLACK_API_URL: FAKE_SLACK_URL });
   const logger = createLogger({ level: 'silent' });
   const app = await createApp(config, { logger, database });
@@ -39,6 +44,7 @@ async function startBot(): Promise<number> {
     await app.close();
     await database.close();
     if (url) await adminQuery(url, `DROP SCHEMA ${schema} CASCADE`);
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   };
   const parallelWork = process.env.BENCH_SLACK_PARALLEL ? Number(process.env.BENCH_SLACK_PARALLEL) : undefined;
   await startSlack(app, { botToken: BENCH_TOKEN!, signingSecret: BENCH_SECRET!, apiUrl: FAKE_SLACK_URL!, ...(parallelWork ? { parallelWork } : {}) }, logger);
