@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { resumeUnfinishedIncidents } from '../../src/core/incident/resume-incidents.js';
+import { retryUnfinishedSideEffects } from '../../src/core/incident/retry-side-effects.js';
 import { useSlackHarness } from '../support/slack-harness.js';
 import { incidentMessages } from './support.js';
 
@@ -69,5 +70,25 @@ describe('when the Slack Web API fails', () => {
 
     await h.command('contain', { channel: incident.channelId! });
     expect(JSON.stringify(incidentMessages(h, incident.channelId!).header().blocks)).toContain('Contained');
+  });
+
+  it('redraws a card whose update failed at the next side-effect round, with no further change, and counts it unfinished while Slack still fails', async () => {
+    const first = await h.command('declare sev3 Ranking model serves stale results', { wait: true });
+    const incident = await incidentFrom(first.replies[0]);
+    h.fake.fail('chat.update', { status: 500 }, 100);
+    await h.command('triage', { channel: incident.channelId! });
+    expect(JSON.stringify(incidentMessages(h, incident.channelId!).header().blocks)).not.toContain('Triaged');
+
+    const failing = await retryUnfinishedSideEffects(h.app.context);
+    expect(failing).toMatchObject({ finished: 0, unfinished: 1 });
+    expect(JSON.stringify(incidentMessages(h, incident.channelId!).header().blocks)).not.toContain('Triaged');
+
+    h.fake.clearFailures();
+    const healed = await retryUnfinishedSideEffects(h.app.context);
+    expect(healed).toMatchObject({ finished: 1, unfinished: 0 });
+    expect(JSON.stringify(incidentMessages(h, incident.channelId!).header().blocks)).toContain('Triaged');
+    const updates = h.fake.callsTo('chat.update').length;
+    expect(await retryUnfinishedSideEffects(h.app.context)).toMatchObject({ finished: 0, unfinished: 0 });
+    expect(h.fake.callsTo('chat.update')).toHaveLength(updates);
   });
 });

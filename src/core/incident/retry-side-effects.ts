@@ -7,8 +7,9 @@ import { isOpen } from './transitions.js';
 /**
  * Side effects that did not happen (the chat platform or the database was away) are finished
  * later by the bot itself, not only at the next restart: a channel never created, a card never
- * posted, a card whose last update failed (the message may show an older state), a page still
- * pending, or a page that failed for a reason that passes (a 5xx, a timeout, a lost connection).
+ * posted, a card behind its incident (its update failed, or its render was lost in a crash: see
+ * `CardPublishing.behind`), a page still pending, or a page that failed for a reason that passes
+ * (a 5xx, a timeout, a lost connection).
  *
  * `publishIncident` only does what is missing, so running it again is safe; what makes a round
  * finish an incident is read from the database each time, so a restart picks up where it was.
@@ -16,9 +17,6 @@ import { isOpen } from './transitions.js';
 
 /** What a failed delivery says when the failure is the platform's and passes: HTTP 5xx, timeouts, lost connections. */
 const TRANSIENT_PAGE_ERROR = /HTTP 5\d\d|timed? ?out|timeout|aborted|ECONN|EPIPE|socket hang up|fetch failed|service_unavailable|internal_error|database/i;
-
-/** Card effects recorded by refreshCards (`update header card`, `post checklist card`, …). */
-const CARD_EFFECT = /card$/;
 
 export function isTransientPageFailure(page: Pick<Page, 'status' | 'error'>): boolean {
   return page.status === 'failed' && TRANSIENT_PAGE_ERROR.test(page.error ?? '');
@@ -33,46 +31,17 @@ export interface RetryRound {
   requeuedPages: number;
 }
 
-/**
- * The last card failure this process has seen healed, per incident (the event's id). A card
- * failure newer than that means a bound message may show an older state: the next round re-sends
- * every card. Kept in memory: after a restart every incident with a card failure is refreshed
- * once, which only re-sends what is already there.
- */
-export class CardHealing {
-  private readonly healed = new Map<number, number>();
-
-  async staleSince(context: CoreContext, incidentId: number): Promise<number | undefined> {
-    const latest = await context.store.events.latest('side_effect_failed', incidentId);
-    if (!latest || !CARD_EFFECT.test(String(latest.payload.effect))) return undefined;
-    return latest.id > (this.healed.get(incidentId) ?? 0) ? latest.id : undefined;
-  }
-
-  markHealed(incidentId: number, eventId: number): void {
-    this.healed.set(incidentId, eventId);
-  }
-}
-
-const defaultHealing = new WeakMap<CoreContext, CardHealing>();
-function healingOf(context: CoreContext): CardHealing {
-  let healing = defaultHealing.get(context);
-  if (!healing) defaultHealing.set(context, (healing = new CardHealing()));
-  return healing;
-}
-
 interface Outstanding {
   reasons: string[];
-  staleEvent?: number;
   retryPages: Page[];
 }
 
-async function outstanding(context: CoreContext, incident: Incident, healing: CardHealing, now: Date): Promise<Outstanding> {
+async function outstanding(context: CoreContext, incident: Incident, now: Date): Promise<Outstanding> {
   const reasons: string[] = [];
-  const [messages, pages, steps, staleEvent] = await Promise.all([
+  const [messages, pages, steps] = await Promise.all([
     context.store.messages.forIncident(incident.id),
     context.store.pages.forIncident(incident.id),
     context.store.steps.list(incident.id),
-    incident.channelId ? healing.staleSince(context, incident.id) : Promise.resolve(undefined),
   ]);
   if (!incident.channelId) reasons.push('channel');
   // Invites happen after the cards; one cut short (a rate limit, an outage, a crash) is finished too.
@@ -81,12 +50,11 @@ async function outstanding(context: CoreContext, incident: Incident, healing: Ca
   if (wantsSimilarCases(incident) && !(await context.store.events.findByIdempotencyKey(similarCasesKey(incident)))) reasons.push('similar cases');
   if (!messages.some((m) => m.purpose === 'header')) reasons.push('header card');
   if (steps.length > 0 && !messages.some((m) => m.purpose === 'checklist')) reasons.push('checklist card');
-  if (staleEvent !== undefined) reasons.push('card update');
   if (pages.some((p) => p.status === 'pending')) reasons.push('pending page');
   // A page that failed for a passing reason goes out again, unless it is already escalating to the next person.
   const retryPages = incident.state === 'resolved' ? [] : pages.filter((p) => isTransientPageFailure(p) && (p.escalateAt === null || p.escalateAt > now));
   if (retryPages.length > 0) reasons.push('failed page');
-  return { reasons, ...(staleEvent !== undefined ? { staleEvent } : {}), retryPages };
+  return { reasons, retryPages };
 }
 
 /** Gives a failed page back to the queue (still failed and unclaimed under its row lock), so the next delivery sends it. */
@@ -103,7 +71,7 @@ async function requeuePage(context: CoreContext, page: Page): Promise<boolean> {
  * One round: for every open incident on a running platform that has something undone, finish it.
  * Never throws for one incident; a database that does not answer ends the round (it throws).
  */
-export async function retryUnfinishedSideEffects(context: CoreContext, healing: CardHealing = healingOf(context)): Promise<RetryRound> {
+export async function retryUnfinishedSideEffects(context: CoreContext): Promise<RetryRound> {
   const round: RetryRound = { finished: 0, unfinished: 0, requeuedPages: 0 };
   const now = context.clock.now();
   const behind = new Set(await context.store.cardPublishing.behind());
@@ -114,29 +82,34 @@ export async function retryUnfinishedSideEffects(context: CoreContext, healing: 
     const incident = await context.store.incidents.get(id);
     if (incident) incidents.push(incident);
   }
+  const finished: number[] = [];
   // The alerts of the incidents without a channel, in one read: an alert storm leaves hundreds.
   const alerts = await context.store.alerts.forIncidents(incidents.filter((i) => !i.channelId).map((i) => i.id));
   for (const incident of incidents) {
     if (!context.platforms.has(incident.platform) || !isOpen(incident.state)) continue;
     // An alert waiting for triage has no channel on purpose: it gets one when someone declares it.
     if (!incident.channelId && alerts.get(incident.id)?.triage === 'pending') continue;
-    const undone = await outstanding(context, incident, healing, now);
+    const undone = await outstanding(context, incident, now);
     if (behind.has(incident.id)) undone.reasons.push('cards behind the incident');
     if (undone.reasons.length === 0) continue;
     try {
       for (const page of undone.retryPages) if (await requeuePage(context, page)) round.requeuedPages++;
       await publishIncident(context, incident.id);
-      // Every card was re-sent without a new failure: the older failure is healed.
-      if (undone.staleEvent !== undefined && (await healing.staleSince(context, incident.id)) === undone.staleEvent) healing.markHealed(incident.id, undone.staleEvent);
       const after = await context.store.incidents.get(incident.id);
-      const left: { reasons: string[] } = after ? await outstanding(context, after, healing, context.clock.now()) : { reasons: [] };
-      if (left.reasons.length === 0) round.finished++;
+      const left: { reasons: string[] } = after ? await outstanding(context, after, context.clock.now()) : { reasons: [] };
+      if (left.reasons.length === 0) finished.push(incident.id);
       else round.unfinished++;
       context.logger.info({ incidentId: incident.id, undone: undone.reasons, left: left.reasons }, 'retried unfinished side effects');
     } catch (error) {
       round.unfinished++;
       context.logger.warn({ incidentId: incident.id, undone: undone.reasons, err: error instanceof Error ? error.message : String(error) }, 'could not finish side effects; will retry');
     }
+  }
+  // A card whose update failed again is still behind: unfinished, so the next round comes after the backoff.
+  const stillBehind = finished.length > 0 ? new Set(await context.store.cardPublishing.behind()) : new Set<number>();
+  for (const id of finished) {
+    if (stillBehind.has(id)) round.unfinished++;
+    else round.finished++;
   }
   return round;
 }
@@ -160,7 +133,6 @@ export interface RetryTiming {
  * an outage comes at most `maxMs` after it ends and a long outage costs a few calls a minute.
  */
 export function startSideEffectRetries(context: CoreContext, timing: RetryTiming): SideEffectRetries {
-  const healing = healingOf(context);
   let running: Promise<RetryRound | undefined> | null = null;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -168,7 +140,7 @@ export function startSideEffectRetries(context: CoreContext, timing: RetryTiming
 
   const runNow = (): Promise<RetryRound | undefined> => {
     if (running) return running;
-    running = retryUnfinishedSideEffects(context, healing)
+    running = retryUnfinishedSideEffects(context)
       .then(
         (round) => {
           wait = round.unfinished > 0 ? Math.min(wait * 2, timing.maxMs) : timing.minMs;
