@@ -8,6 +8,8 @@ export const ERROR_CODES = [
   'duplicate_request',
   'channel_name_taken',
   'platform_error',
+  /** The message to update is no longer there (someone deleted it). */
+  'message_gone',
   'rate_limited',
   'unauthorized',
   'forbidden',

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { resumeUnfinishedIncidents } from '../../src/core/incident/resume-incidents.js';
 import { retryUnfinishedSideEffects } from '../../src/core/incident/retry-side-effects.js';
 import { useSlackHarness } from '../support/slack-harness.js';
-import { incidentMessages } from './support.js';
+import { incidentMessages, tickedValues } from './support.js';
 
 const h = useSlackHarness();
 beforeEach(() => h.fake.clearFailures());
@@ -90,5 +90,32 @@ describe('when the Slack Web API fails', () => {
     const updates = h.fake.callsTo('chat.update').length;
     expect(await retryUnfinishedSideEffects(h.app.context)).toMatchObject({ finished: 0, unfinished: 0 });
     expect(h.fake.callsTo('chat.update')).toHaveLength(updates);
+  });
+
+  it('posts a card again when someone deleted its message, instead of failing every update, and pins the new header', async () => {
+    const first = await h.command('declare sev3 prompt-injection Support bot follows pasted instructions', { wait: true });
+    const incident = await incidentFrom(first.replies[0]);
+    const channel = incident.channelId!;
+    const oldHeader = incidentMessages(h, channel).header();
+    const oldChecklist = incidentMessages(h, channel).checklists()[0]!;
+    h.fake.deleteMessage(channel, oldHeader.ts);
+    h.fake.deleteMessage(channel, oldChecklist.ts);
+
+    await h.command('triage', { channel });
+    await h.command('tick 1', { channel });
+
+    const header = incidentMessages(h, channel).header();
+    expect(header.ts).not.toBe(oldHeader.ts);
+    expect(JSON.stringify(header.blocks)).toContain('Triaged');
+    expect([...h.fake.channels.get(channel)!.pins]).toEqual([header.ts]);
+    const checklists = incidentMessages(h, channel).checklists();
+    expect(checklists.map((m) => m.ts)).not.toContain(oldChecklist.ts);
+    expect(tickedValues(checklists)).toEqual([`${incident.id}:1`]);
+    // Bound to the new messages; nothing reported as failed.
+    const bound = await h.app.context.store.messages.forIncident(incident.id);
+    expect(bound.find((m) => m.purpose === 'header')?.ref.ts).toBe(header.ts);
+    expect(h.fake.messagesIn(channel).filter((m) => m.text.startsWith('⚠️'))).toEqual([]);
+    expect((await h.app.context.store.events.forIncident(incident.id)).filter((e) => e.kind === 'side_effect_failed')).toEqual([]);
+    expect(await retryUnfinishedSideEffects(h.app.context)).toMatchObject({ unfinished: 0 });
   });
 });

@@ -144,6 +144,12 @@ export class FakeSlack {
     this.failures.set(method, [...(this.failures.get(method) ?? []), ...Array.from({ length: times }, () => failure)]);
   }
 
+  /** Someone deletes a message in Slack (an admin can delete the bot's): it is gone, and so is its pin. */
+  deleteMessage(channelId: string, ts: string): void {
+    this.messages.delete(`${channelId}:${ts}`);
+    this.channels.get(channelId)?.pins.delete(ts);
+  }
+
   clearFailures(): void {
     this.failures.clear();
     this.lostAnswers.clear();

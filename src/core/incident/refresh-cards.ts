@@ -175,8 +175,7 @@ async function publishRound(context: CoreContext, incidentId: number, lease: Lea
     }
     try {
       if (!(await lease.beforeSend(`${existing ? 'update' : 'post'} ${purpose} ${part}`))) return false;
-      if (existing) {
-        await platform.updateCard(existing.ref, card);
+      if (existing && (await updatedInPlace(context, platform, existing, card))) {
         shown.push({ key, version, digest });
         continue;
       }
@@ -193,10 +192,29 @@ async function publishRound(context: CoreContext, incidentId: number, lease: Lea
   const stale = bound.filter((m) => m.purpose === 'checklist' && m.part >= checklist.length);
   for (const message of stale) {
     if (!(await lease.beforeSend(`retire checklist ${message.part}`))) return false;
-    await platform.updateCard(message.ref, { title: 'This checklist was replaced; see the messages above.' });
+    // One already deleted needs no retiring.
+    await platform.updateCard(message.ref, { title: 'This checklist was replaced; see the messages above.' }).catch((error: unknown) => {
+      if (!isAppError(error, 'message_gone')) throw error;
+    });
   }
   if (stale.length > 0) await context.store.messages.unbind(incident.id, 'checklist', checklist.length);
   return true;
+}
+
+/**
+ * Updates a bound card; false when its message was deleted (someone removed the header or a
+ * checklist from the channel), so the caller posts the card again and binds the new message: an
+ * update that can never succeed would otherwise be retried, and reported in the channel, forever.
+ */
+async function updatedInPlace(context: CoreContext, platform: ChatPlatform, message: BoundMessage, card: Card): Promise<boolean> {
+  try {
+    await platform.updateCard(message.ref, card);
+    return true;
+  } catch (error) {
+    if (!isAppError(error, 'message_gone')) throw error;
+    context.logger.info({ incidentId: message.incidentId, purpose: message.purpose, part: message.part }, 'a card was deleted from its channel; posting it again');
+    return false;
+  }
 }
 
 /**

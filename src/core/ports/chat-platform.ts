@@ -31,6 +31,7 @@ export interface ChatPlatform {
   describePerson?(userId: string): Promise<PersonInfo>;
   /** `key` names an incident's card, so a platform that can tag messages finds it again (`findCard`). */
   postCard(channelId: string, card: Card, key?: CardKey): Promise<MessageRef>;
+  /** Throws `message_gone` when the message was deleted: the card is then posted again. */
   updateCard(ref: MessageRef, card: Card): Promise<void>;
   postText(channelId: string, text: string): Promise<MessageRef>;
   /** A direct message to one person (pages, reminders). */
