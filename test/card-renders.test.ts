@@ -66,4 +66,19 @@ describe('card renders', () => {
     expect(checklistsShown(incident.channelId!).at(-1)).toEqual(new Set([1, 3]));
     expect(await context.store.cardPublishing.behind()).not.toContain(incident.id);
   });
+
+  it('draws the header of an incident whose close was committed but never drawn, though it is no longer open', async () => {
+    const { context } = harness.core;
+    const { incident } = await harness.declare('sev3 prompt injection in the sales bot');
+    const headers = () => harness.core.printed.filter((text) => text.startsWith(`[#${incident.channelId}] bot`) && /INC-\d+/.test(text) && !/^\s*\[[ x]\]/m.test(text));
+    expect(headers().at(-1)).not.toMatch(/State: Closed/);
+
+    // What a process leaves that committed the close and stopped before drawing it.
+    const now = context.clock.now();
+    await context.store.incidents.update(incident.id, { state: 'closed', resolvedAt: now, closedAt: now });
+    expect(await context.store.cardPublishing.behind()).toContain(incident.id);
+    await retryUnfinishedSideEffects(context);
+    expect(headers().at(-1)).toMatch(/State: Closed/);
+    expect(await context.store.cardPublishing.behind()).not.toContain(incident.id);
+  });
 });

@@ -1,6 +1,6 @@
 import type { CoreContext } from '../context.js';
 import type { Incident, Page } from './incident.js';
-import { publishIncident } from './publish-incident.js';
+import { publishIncident, refreshCards } from './publish-incident.js';
 import { similarCasesKey, wantsSimilarCases } from '../similar/post-similar-cases.js';
 import { isOpen } from './transitions.js';
 
@@ -57,6 +57,17 @@ async function outstanding(context: CoreContext, incident: Incident, now: Date):
   return { reasons, retryPages };
 }
 
+async function redrawClosed(context: CoreContext, incident: Incident, finished: number[], round: RetryRound): Promise<void> {
+  try {
+    await refreshCards(context, incident.id);
+    finished.push(incident.id);
+    context.logger.info({ incidentId: incident.id, undone: ['cards behind the incident'] }, 'retried unfinished side effects');
+  } catch (error) {
+    round.unfinished++;
+    context.logger.warn({ incidentId: incident.id, err: error instanceof Error ? error.message : String(error) }, 'could not redraw the cards of a closed incident; will retry');
+  }
+}
+
 /** Gives a failed page back to the queue (still failed and unclaimed under its row lock), so the next delivery sends it. */
 async function requeuePage(context: CoreContext, page: Page): Promise<boolean> {
   return context.store.transaction(async (store) => {
@@ -68,7 +79,8 @@ async function requeuePage(context: CoreContext, page: Page): Promise<boolean> {
 }
 
 /**
- * One round: for every open incident on a running platform that has something undone, finish it.
+ * One round: for every open incident on a running platform that has something undone, finish it;
+ * a closed incident only has its cards drawn again when they are behind it.
  * Never throws for one incident; a database that does not answer ends the round (it throws).
  */
 export async function retryUnfinishedSideEffects(context: CoreContext): Promise<RetryRound> {
@@ -86,7 +98,12 @@ export async function retryUnfinishedSideEffects(context: CoreContext): Promise<
   // The alerts of the incidents without a channel, in one read: an alert storm leaves hundreds.
   const alerts = await context.store.alerts.forIncidents(incidents.filter((i) => !i.channelId).map((i) => i.id));
   for (const incident of incidents) {
-    if (!context.platforms.has(incident.platform) || !isOpen(incident.state)) continue;
+    if (!context.platforms.has(incident.platform)) continue;
+    if (!isOpen(incident.state)) {
+      // A closed incident has nothing left to do but show it: its cards, when a render was lost.
+      if (behind.has(incident.id)) await redrawClosed(context, incident, finished, round);
+      continue;
+    }
     // An alert waiting for triage has no channel on purpose: it gets one when someone declares it.
     if (!incident.channelId && alerts.get(incident.id)?.triage === 'pending') continue;
     const undone = await outstanding(context, incident, now);
