@@ -7,7 +7,7 @@ import type {
   PlannedReminder,
   ReminderKind,
 } from '../core/review/action-item-reminders.js';
-import { claimDueReminders, holdReminder, releaseReminder, type ReminderClaimRequest } from './leased-reminders.js';
+import { claimDueReminders, holdReminder, releaseReminder, settleReminder, type ReminderClaimRequest, type ReminderOutcome } from './leased-reminders.js';
 import type { ActionItemRemindersTable, Database } from './tables.js';
 
 function toReminder(row: Selectable<ActionItemRemindersTable>): ActionItemReminder {
@@ -60,22 +60,8 @@ export class KyselyActionItemReminderRepository implements ActionItemReminderRep
     return holdReminder(this.db, 'action_item_reminders', reminderId, claim);
   }
 
-  async settle(reminderId: number, outcome: { status: ActionItemReminderStatus; userId?: string | null; sentAt?: Date; error?: string | null }, claim: ActionItemReminderClaim): Promise<boolean> {
-    const result = await this.db
-      .updateTable('action_item_reminders')
-      .set({
-        status: outcome.status,
-        claimed_by: null,
-        claimed_until: null,
-        ...(outcome.userId !== undefined ? { user_id: outcome.userId } : {}),
-        ...(outcome.sentAt ? { sent_at: outcome.sentAt } : {}),
-        ...(outcome.error !== undefined ? { error: outcome.error } : {}),
-      })
-      .where('id', '=', reminderId)
-      .where('claimed_by', '=', claim.worker)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+  async settle(reminderId: number, outcome: ReminderOutcome, claim: ActionItemReminderClaim): Promise<boolean> {
+    return (await settleReminder(this.db, 'action_item_reminders', reminderId, outcome, claim)) !== undefined;
   }
 
   release(reminderId: number, retryAt: Date, claim: ActionItemReminderClaim): Promise<boolean> {

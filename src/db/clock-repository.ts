@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { ClockDueLine, ClockReminder, ClockRepository, NewClock, RegulatoryClock, ReminderClaim, ReminderStatus } from '../core/clocks/clock.js';
 import type { ClockKind, ClockVariant, ReminderPlan } from '../core/clocks/deadline.js';
 import type { RoleId } from '../core/domain.js';
-import { claimDueReminders, holdReminder, releaseReminder, type ReminderClaimRequest } from './leased-reminders.js';
+import { claimDueReminders, holdReminder, releaseReminder, settleReminder, type ReminderClaimRequest, type ReminderOutcome } from './leased-reminders.js';
 import type { ClockRemindersTable, Database, RegulatoryClocksTable } from './tables.js';
 
 export function toClock(row: Selectable<RegulatoryClocksTable>): RegulatoryClock {
@@ -130,21 +130,8 @@ export class KyselyClockRepository implements ClockRepository {
     return holdReminder(this.db, 'clock_reminders', reminderId, claim);
   }
 
-  async settleReminder(reminderId: number, outcome: { status: ReminderStatus; userId?: string | null; sentAt?: Date; error?: string | null }, claim: ReminderClaim): Promise<boolean> {
-    const row = await this.db
-      .updateTable('clock_reminders')
-      .set({
-        status: outcome.status,
-        claimed_by: null,
-        claimed_until: null,
-        ...(outcome.userId !== undefined ? { user_id: outcome.userId } : {}),
-        ...(outcome.sentAt ? { sent_at: outcome.sentAt } : {}),
-        ...(outcome.error !== undefined ? { error: outcome.error } : {}),
-      })
-      .where('id', '=', reminderId)
-      .where('claimed_by', '=', claim.worker)
-      .returning(['clock_id', 'percent'])
-      .executeTakeFirst();
+  async settleReminder(reminderId: number, outcome: ReminderOutcome, claim: ReminderClaim): Promise<boolean> {
+    const row = await settleReminder(this.db, 'clock_reminders', reminderId, outcome, claim);
     if (!row) return false;
     if (outcome.status === 'sent') {
       await this.db.updateTable('regulatory_clocks').set({ reminded_percent: row.percent }).where('id', '=', row.clock_id).execute();

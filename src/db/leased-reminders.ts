@@ -43,6 +43,33 @@ export async function holdReminder(db: Kysely<Database>, table: ReminderTable, r
   return Number(result.numAffectedRows ?? 0) > 0;
 }
 
+/** How a held reminder ended: sent (to whom, when), failed (why), cancelled or skipped. */
+export interface ReminderOutcome {
+  status: 'pending' | 'sent' | 'failed' | 'cancelled' | 'skipped';
+  userId?: string | null;
+  sentAt?: Date;
+  error?: string | null;
+}
+
+/** Settles a pending reminder this worker holds, once; the settled row, or undefined when it no longer holds it. */
+export async function settleReminder<T extends 'clock_reminders' | 'action_item_reminders'>(
+  db: Kysely<Database>,
+  table: T,
+  reminderId: number,
+  outcome: ReminderOutcome,
+  claim: { worker: string },
+): Promise<Selectable<Database[T]> | undefined> {
+  const result = await sql<Selectable<Database[T]>>`
+    UPDATE ${sql.table(table)}
+       SET status = ${outcome.status}, claimed_by = NULL, claimed_until = NULL,
+           user_id = ${outcome.userId !== undefined ? sql`${outcome.userId}` : sql`user_id`},
+           sent_at = ${outcome.sentAt ? sql`${outcome.sentAt}` : sql`sent_at`},
+           error = ${outcome.error !== undefined ? sql`${outcome.error}` : sql`error`}
+     WHERE id = ${reminderId} AND claimed_by = ${claim.worker} AND status = 'pending'
+    RETURNING *`.execute(db);
+  return result.rows[0];
+}
+
 /** Lets go of a reminder this worker holds, to be tried again from `retryAt`; false when it no longer holds it. */
 export async function releaseReminder(db: Kysely<Database>, table: ReminderTable, reminderId: number, retryAt: Date, claim: { worker: string }): Promise<boolean> {
   const result = await sql`UPDATE ${sql.table(table)} SET claimed_by = NULL, claimed_until = ${retryAt} WHERE id = ${reminderId} AND claimed_by = ${claim.worker}`.execute(db);
