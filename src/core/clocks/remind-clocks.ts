@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Card } from '../cards/card.js';
 import type { CoreContext } from '../context.js';
 import { ROLES } from '../domain.js';
@@ -6,7 +5,7 @@ import { channelLink } from '../incident/channel-name.js';
 import { incidentRef } from '../incident/header-card.js';
 import type { Incident } from '../incident/incident.js';
 import { refreshCards } from '../incident/refresh-cards.js';
-import { workerOf } from '../roles/deliver-pages.js';
+import { runLeasedReminders, type ReminderOutcome, type ReminderRound } from '../reminders/run-leased-reminders.js';
 import { tellChannel } from '../roles/tell-channel.js';
 import { formatTime } from '../time/time-input.js';
 import type { ClockReminder, RegulatoryClock } from './clock.js';
@@ -15,11 +14,6 @@ import { clockShortLabel, formatSpan, legalBasis, shortName } from './deadline.j
 /** As for pages (roles/deliver-pages.ts): a claimed reminder is out of other workers' reach this long, renewed right before the send. */
 export const REMINDER_LEASE_MS = 60_000;
 const REMINDER_BATCH = 5;
-
-export interface ReminderRound {
-  sent: number;
-  failed: number;
-}
 
 /** The direct message: which duty, how long is left, and what to type once it is done. */
 export function reminderCard(incident: Incident, clock: RegulatoryClock, reminder: Pick<ClockReminder, 'percent' | 'role'>, now: Date, platform: Parameters<typeof channelLink>[0], timeZone: string): Card {
@@ -38,10 +32,8 @@ export function reminderCard(incident: Incident, clock: RegulatoryClock, reminde
   };
 }
 
-type Outcome = 'sent' | 'failed' | 'cancelled' | 'lost';
-
 /** Sends one claimed reminder to whoever holds its role now, and records it once. */
-async function remind(context: CoreContext, reminder: ClockReminder, worker: string): Promise<Outcome> {
+async function remind(context: CoreContext, reminder: ClockReminder, worker: string): Promise<ReminderOutcome> {
   const claim = () => ({ worker, now: context.clock.now() });
   const [incident, clocks, roles] = await Promise.all([
     context.store.incidents.get(reminder.incidentId),
@@ -101,25 +93,16 @@ async function remind(context: CoreContext, reminder: ClockReminder, worker: str
 }
 
 /**
- * Sends every clock reminder that is due, by the injected clock. Each is claimed FOR UPDATE SKIP
- * LOCKED under a lease and settled once, so several processes and a restart neither repeat nor lose one.
+ * Sends every clock reminder that is due by the injected clock, claimed under a lease and settled once
+ * (reminders/run-leased-reminders.ts).
  */
-export async function runDueReminders(context: CoreContext): Promise<ReminderRound> {
-  const round: ReminderRound = { sent: 0, failed: 0 };
-  for (let pass = 0; pass < 100; pass++) {
-    const worker = `${workerOf(context)}/${randomUUID()}`;
-    const claimed = await context.store.clocks.claimReminders({ now: context.clock.now(), worker, leaseMs: REMINDER_LEASE_MS, limit: REMINDER_BATCH });
-    if (claimed.length === 0) break;
-    for (const reminder of claimed) {
-      try {
-        const outcome = await remind(context, reminder, worker);
-        if (outcome === 'sent') round.sent++;
-        if (outcome === 'failed') round.failed++;
-      } catch (error) {
-        context.logger.error({ reminderId: reminder.id, err: error instanceof Error ? error.message : String(error) }, 'clock reminder failed; will retry');
-        await context.store.clocks.releaseReminder(reminder.id, new Date(context.clock.now().getTime() + REMINDER_LEASE_MS), { worker, now: context.clock.now() }).catch(() => undefined);
-      }
-    }
-  }
-  return round;
+export function runDueReminders(context: CoreContext): Promise<ReminderRound> {
+  return runLeasedReminders(context, {
+    name: 'clock reminder',
+    leaseMs: REMINDER_LEASE_MS,
+    batch: REMINDER_BATCH,
+    claim: (request) => context.store.clocks.claimReminders(request),
+    release: (id, retryAt, claim) => context.store.clocks.releaseReminder(id, retryAt, claim),
+    remind: (reminder, worker) => remind(context, reminder, worker),
+  });
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Card } from '../cards/card.js';
 import type { CoreContext } from '../context.js';
 import { channelLink } from '../incident/channel-name.js';
@@ -6,7 +5,7 @@ import { incidentRef } from '../incident/header-card.js';
 import type { ActionItem, Incident } from '../incident/incident.js';
 import { seesDetails } from '../incident/permissions.js';
 import type { ChatPlatform } from '../ports/chat-platform.js';
-import { workerOf } from '../roles/deliver-pages.js';
+import { runLeasedReminders, type ReminderOutcome, type ReminderRound } from '../reminders/run-leased-reminders.js';
 import { tellChannel } from '../roles/tell-channel.js';
 import type { ActionItemReminder } from './action-item-reminders.js';
 import { localDate } from './action-items.js';
@@ -17,11 +16,6 @@ export const ACTION_REMINDER_LEASE_MS = 60_000;
 export const ACTION_REMINDER_RETRY_MS = 5 * 60_000;
 export const ACTION_REMINDER_MAX_ATTEMPTS = 3;
 const BATCH = 10;
-
-export interface ActionReminderRound {
-  sent: number;
-  failed: number;
-}
 
 /**
  * The direct message to the owner. A private incident's item is named by its number only: its
@@ -41,9 +35,7 @@ export function actionItemReminderCard(incident: Incident, item: ActionItem, rem
   };
 }
 
-type Outcome = 'sent' | 'failed' | 'cancelled' | 'retry' | 'lost';
-
-async function remind(context: CoreContext, reminder: ActionItemReminder, worker: string): Promise<Outcome> {
+async function remind(context: CoreContext, reminder: ActionItemReminder, worker: string): Promise<ReminderOutcome> {
   const claim = () => ({ worker, now: context.clock.now() });
   const [incident, items] = await Promise.all([context.store.incidents.get(reminder.incidentId), context.store.actionItems.forIncident(reminder.incidentId)]);
   const item = items.find((i) => i.number === reminder.number);
@@ -89,26 +81,16 @@ async function remind(context: CoreContext, reminder: ActionItemReminder, worker
 }
 
 /**
- * Sends every action item reminder that is due by the injected clock. Each is claimed FOR UPDATE
- * SKIP LOCKED under a lease and settled once, so several processes and a restart neither repeat
- * nor lose one. Runs beside the pages in the paging loop.
+ * Sends every action item reminder that is due by the injected clock, claimed under a lease and settled once
+ * (reminders/run-leased-reminders.ts).
  */
-export async function runDueActionItemReminders(context: CoreContext): Promise<ActionReminderRound> {
-  const round: ActionReminderRound = { sent: 0, failed: 0 };
-  for (let pass = 0; pass < 100; pass++) {
-    const worker = `${workerOf(context)}/${randomUUID()}`;
-    const claimed = await context.store.actionItemReminders.claim({ now: context.clock.now(), worker, leaseMs: ACTION_REMINDER_LEASE_MS, limit: BATCH });
-    if (claimed.length === 0) break;
-    for (const reminder of claimed) {
-      try {
-        const outcome = await remind(context, reminder, worker);
-        if (outcome === 'sent') round.sent++;
-        if (outcome === 'failed') round.failed++;
-      } catch (error) {
-        context.logger.error({ reminderId: reminder.id, err: error instanceof Error ? error.message : String(error) }, 'action item reminder failed; will retry');
-        await context.store.actionItemReminders.release(reminder.id, new Date(context.clock.now().getTime() + ACTION_REMINDER_LEASE_MS), { worker, now: context.clock.now() }).catch(() => undefined);
-      }
-    }
-  }
-  return round;
+export function runDueActionItemReminders(context: CoreContext): Promise<ReminderRound> {
+  return runLeasedReminders(context, {
+    name: 'action item reminder',
+    leaseMs: ACTION_REMINDER_LEASE_MS,
+    batch: BATCH,
+    claim: (request) => context.store.actionItemReminders.claim(request),
+    release: (id, retryAt, claim) => context.store.actionItemReminders.release(id, retryAt, claim),
+    remind: (reminder, worker) => remind(context, reminder, worker),
+  });
 }
