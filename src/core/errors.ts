@@ -10,6 +10,8 @@ export const ERROR_CODES = [
   'platform_error',
   /** The message to update is no longer there (someone deleted it). */
   'message_gone',
+  /** The channel is archived: nothing can be posted or changed in it any more. */
+  'space_archived',
   'rate_limited',
   'unauthorized',
   'forbidden',

@@ -118,4 +118,25 @@ describe('when the Slack Web API fails', () => {
     expect((await h.app.context.store.events.forIncident(incident.id)).filter((e) => e.kind === 'side_effect_failed')).toEqual([]);
     expect(await retryUnfinishedSideEffects(h.app.context)).toMatchObject({ unfinished: 0 });
   });
+
+  it('leaves the cards of an archived channel as they are: no failure recorded, nothing retried by the side-effect round', async () => {
+    const first = await h.command('declare sev3 Forecast model drifts after the holiday', { wait: true });
+    const incident = await incidentFrom(first.replies[0]);
+    const channel = incident.channelId!;
+    h.fake.channels.get(channel)!.archived = true;
+
+    // A change made from elsewhere, and a close committed with no render (a crash at close).
+    await h.command(`triage INC-${incident.id}`);
+    const now = h.app.context.clock.now();
+    await h.app.context.store.incidents.update(incident.id, { state: 'closed', resolvedAt: now, closedAt: now });
+    await retryUnfinishedSideEffects(h.app.context);
+
+    const updates = h.fake.callsTo('chat.update').filter((c) => c.args.channel === channel);
+    expect(updates.length).toBeGreaterThan(0);
+    expect(updates.every((c) => c.outcome === 'is_archived')).toBe(true);
+    expect((await h.app.context.store.events.forIncident(incident.id)).filter((e) => e.kind === 'side_effect_failed')).toEqual([]);
+    expect(await h.app.context.store.cardPublishing.behind()).not.toContain(incident.id);
+    await retryUnfinishedSideEffects(h.app.context);
+    expect(h.fake.callsTo('chat.update').filter((c) => c.args.channel === channel)).toHaveLength(updates.length);
+  });
 });

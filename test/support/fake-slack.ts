@@ -421,6 +421,7 @@ export class FakeSlack {
       case 'chat.postMessage':
       case 'chat.update': {
         if (!channel) return { ok: false, error: 'channel_not_found' };
+        if (channel.archived) return { ok: false, error: 'is_archived' };
         if (!channel.members.has(BOT_USER)) return { ok: false, error: 'not_in_channel' };
         const blocks = args.blocks;
         if (!args.text && !blocks) return { ok: false, error: 'no_text' };

@@ -17,6 +17,7 @@ export function toAppError(error: unknown, method: string): AppError {
     case ErrorCode.PlatformError:
       if (error.data.error === 'name_taken') return new AppError('channel_name_taken', `Slack says the channel name is taken (${method})`, error);
       if (error.data.error === 'message_not_found') return new AppError('message_gone', `Slack answered "message_not_found" to ${method}: the message was deleted`, error);
+      if (error.data.error === 'is_archived') return new AppError('space_archived', `Slack answered "is_archived" to ${method}: the channel is archived`, error);
       if (error.data.error === 'ratelimited') return new AppError('rate_limited', `Slack rate-limited ${method}; try again in a minute`, error);
       return new AppError('platform_error', `Slack answered "${error.data.error}" to ${method}`, error);
     case ErrorCode.RateLimitedError:

@@ -175,7 +175,7 @@ async function publishRound(context: CoreContext, incidentId: number, lease: Lea
     }
     try {
       if (!(await lease.beforeSend(`${existing ? 'update' : 'post'} ${purpose} ${part}`))) return false;
-      if (existing && (await updatedInPlace(context, platform, existing, card))) {
+      if (existing && (await updateBound(context, platform, existing, card)) === 'done') {
         shown.push({ key, version, digest });
         continue;
       }
@@ -192,9 +192,9 @@ async function publishRound(context: CoreContext, incidentId: number, lease: Lea
   const stale = bound.filter((m) => m.purpose === 'checklist' && m.part >= checklist.length);
   for (const message of stale) {
     if (!(await lease.beforeSend(`retire checklist ${message.part}`))) return false;
-    // One already deleted needs no retiring.
+    // One already deleted, or in an archived channel, needs no retiring.
     await platform.updateCard(message.ref, { title: 'This checklist was replaced; see the messages above.' }).catch((error: unknown) => {
-      if (!isAppError(error, 'message_gone')) throw error;
+      if (!isAppError(error, 'message_gone') && !isAppError(error, 'space_archived')) throw error;
     });
   }
   if (stale.length > 0) await context.store.messages.unbind(incident.id, 'checklist', checklist.length);
@@ -202,18 +202,23 @@ async function publishRound(context: CoreContext, incidentId: number, lease: Lea
 }
 
 /**
- * Updates a bound card; false when its message was deleted (someone removed the header or a
- * checklist from the channel), so the caller posts the card again and binds the new message: an
- * update that can never succeed would otherwise be retried, and reported in the channel, forever.
+ * Updates a bound card. An update that can never succeed would otherwise be retried, and reported
+ * in the channel, forever: a card whose message was deleted is posted again (`repost`: the caller
+ * binds the new message), and one in an archived channel is left as it is (`done`).
  */
-async function updatedInPlace(context: CoreContext, platform: ChatPlatform, message: BoundMessage, card: Card): Promise<boolean> {
+async function updateBound(context: CoreContext, platform: ChatPlatform, message: BoundMessage, card: Card): Promise<'done' | 'repost'> {
+  const where = { incidentId: message.incidentId, purpose: message.purpose, part: message.part };
   try {
     await platform.updateCard(message.ref, card);
-    return true;
+    return 'done';
   } catch (error) {
+    if (isAppError(error, 'space_archived')) {
+      context.logger.info(where, 'the incident channel is archived; its cards stay as they are');
+      return 'done';
+    }
     if (!isAppError(error, 'message_gone')) throw error;
-    context.logger.info({ incidentId: message.incidentId, purpose: message.purpose, part: message.part }, 'a card was deleted from its channel; posting it again');
-    return false;
+    context.logger.info(where, 'a card was deleted from its channel; posting it again');
+    return 'repost';
   }
 }
 

@@ -31,7 +31,10 @@ export interface ChatPlatform {
   describePerson?(userId: string): Promise<PersonInfo>;
   /** `key` names an incident's card, so a platform that can tag messages finds it again (`findCard`). */
   postCard(channelId: string, card: Card, key?: CardKey): Promise<MessageRef>;
-  /** Throws `message_gone` when the message was deleted: the card is then posted again. */
+  /**
+   * Throws `message_gone` when the message was deleted (the card is then posted again), and
+   * `space_archived` when its channel was archived (the card stays as it is).
+   */
   updateCard(ref: MessageRef, card: Card): Promise<void>;
   postText(channelId: string, text: string): Promise<MessageRef>;
   /** A direct message to one person (pages, reminders). */
