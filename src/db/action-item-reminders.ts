@@ -7,7 +7,7 @@ import type {
   PlannedReminder,
   ReminderKind,
 } from '../core/review/action-item-reminders.js';
-import { claimDueReminders, holdReminder, releaseReminder, settleReminder, type ReminderClaimRequest, type ReminderOutcome } from './leased-reminders.js';
+import { claimDueReminders, holdReminder, releaseReminder, settleReminder, type ReminderClaimRequest, type ReminderSettlement } from './leased-reminders.js';
 import type { ActionItemRemindersTable, Database } from './tables.js';
 
 function toReminder(row: Selectable<ActionItemRemindersTable>): ActionItemReminder {
@@ -60,7 +60,7 @@ export class KyselyActionItemReminderRepository implements ActionItemReminderRep
     return holdReminder(this.db, 'action_item_reminders', reminderId, claim);
   }
 
-  async settle(reminderId: number, outcome: ReminderOutcome, claim: ActionItemReminderClaim): Promise<boolean> {
+  async settle(reminderId: number, outcome: ReminderSettlement, claim: ActionItemReminderClaim): Promise<boolean> {
     return (await settleReminder(this.db, 'action_item_reminders', reminderId, outcome, claim)) !== undefined;
   }
 

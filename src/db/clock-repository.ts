@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { ClockDueLine, ClockReminder, ClockRepository, NewClock, RegulatoryClock, ReminderClaim, ReminderStatus } from '../core/clocks/clock.js';
 import type { ClockKind, ClockVariant, ReminderPlan } from '../core/clocks/deadline.js';
 import type { RoleId } from '../core/domain.js';
-import { claimDueReminders, holdReminder, releaseReminder, settleReminder, type ReminderClaimRequest, type ReminderOutcome } from './leased-reminders.js';
+import { claimDueReminders, holdReminder, releaseReminder, settleReminder, type ReminderClaimRequest, type ReminderSettlement } from './leased-reminders.js';
 import type { ClockRemindersTable, Database, RegulatoryClocksTable } from './tables.js';
 
 export function toClock(row: Selectable<RegulatoryClocksTable>): RegulatoryClock {
@@ -130,7 +130,7 @@ export class KyselyClockRepository implements ClockRepository {
     return holdReminder(this.db, 'clock_reminders', reminderId, claim);
   }
 
-  async settleReminder(reminderId: number, outcome: ReminderOutcome, claim: ReminderClaim): Promise<boolean> {
+  async settleReminder(reminderId: number, outcome: ReminderSettlement, claim: ReminderClaim): Promise<boolean> {
     const row = await settleReminder(this.db, 'clock_reminders', reminderId, outcome, claim);
     if (!row) return false;
     if (outcome.status === 'sent') {

@@ -43,8 +43,8 @@ export async function holdReminder(db: Kysely<Database>, table: ReminderTable, r
   return Number(result.numAffectedRows ?? 0) > 0;
 }
 
-/** How a held reminder ended: sent (to whom, when), failed (why), cancelled or skipped. */
-export interface ReminderOutcome {
+/** How a held reminder is settled: sent (to whom, when), failed (why), cancelled or skipped. */
+export interface ReminderSettlement {
   status: 'pending' | 'sent' | 'failed' | 'cancelled' | 'skipped';
   userId?: string | null;
   sentAt?: Date;
@@ -56,7 +56,7 @@ export async function settleReminder<T extends 'clock_reminders' | 'action_item_
   db: Kysely<Database>,
   table: T,
   reminderId: number,
-  outcome: ReminderOutcome,
+  outcome: ReminderSettlement,
   claim: { worker: string },
 ): Promise<Selectable<Database[T]> | undefined> {
   const result = await sql<Selectable<Database[T]>>`
