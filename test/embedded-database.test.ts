@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrationsDirectory } from '../src/app.js';
-import { createCluster, openDatabase, type DatabaseHandle } from '../src/db/database.js';
+import { openDatabase, type DatabaseHandle } from '../src/db/database.js';
+import { createCluster } from '../src/db/embedded-server.js';
 import { migrate } from '../src/db/migrate.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'embedded-first-start-'));

@@ -1,14 +1,10 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Kysely, PostgresDialect, type DatabaseConnection, type Driver, type PostgresDialectConfig, type QueryCompiler, type QueryResult, type TransactionSettings } from 'kysely';
 import pg from 'pg';
 import { AppError } from '../core/errors.js';
 import { scrubSecrets } from '../logger.js';
 import type { Database } from './tables.js';
+import { EmbeddedConnection } from './embedded-connection.js';
+import { openEmbeddedServer, type EmbeddedServer } from './embedded-server.js';
 
 export interface DatabaseHandle {
   db: Kysely<Database>;
@@ -40,6 +36,8 @@ export interface DatabaseOptions {
   /** The server's `application_name` for this pool's sessions (pg_stat_activity); an `application_name` in the URL wins. */
   applicationName?: string;
   logger?: DatabaseLogger;
+  /** The embedded server, already starting (main.ts starts it before the rest of the bot loads); without `url`. */
+  embedded?: Promise<EmbeddedServer>;
 }
 
 export const DEFAULT_APPLICATION_NAME = 'ai-incident-bot';
@@ -195,44 +193,6 @@ function kyselyOver(pool: pg.Pool, logger: DatabaseLogger): Kysely<Database> {
   return new Kysely<Database>({ dialect: new BotPostgresDialect({ pool }, logger) });
 }
 
-/**
- * The embedded server's memory settings. Its memory is the WebAssembly heap of this process, and
- * Postgres' defaults are sized for a server of its own: shared_buffers 128 MB alone made the bot
- * ~150 MB larger (the heap is touched as the buffer pool is set up). A chat bot's working set is
- * a few MB of incidents and events; 16 MB of buffers holds it, and a miss costs a read from the
- * page cache. wal_buffers follows shared_buffers (1/32); the rest are per-session limits left at
- * Postgres' defaults. `initialMemory` cannot go below the 128 MB the wasm module declares; pages
- * never touched cost no RSS.
- */
-const EMBEDDED_SETTINGS = ['shared_buffers=16MB'];
-
-/**
- * Creating the embedded cluster (initdb) grows the wasm heap by hundreds of MB that a process never
- * gives back (measured: first start idle ~340 MB, a restart over the same directory ~245 MB). So a
- * first start creates it in a short-lived child process and opens the result like a restart.
- * Should the child fail, PGlite creates the cluster in this process as before.
- */
-const CREATE_CLUSTER = `
-const { PGlite } = require(process.argv[1]);
-(async () => {
-  const cluster = new PGlite(process.argv[2], { startParams: [...PGlite.defaultStartParams, ...JSON.parse(process.argv[3])] });
-  await cluster.waitReady;
-  await cluster.close();
-})().catch((error) => { process.stderr.write(String(error && error.message || error)); process.exit(1); });
-`;
-
-/** `settings`: server settings as `-c name=value` pairs, beside PGlite's own start parameters. */
-export async function createCluster(dataDir: string, settings: string[], logger: DatabaseLogger): Promise<void> {
-  try {
-    const pglite = createRequire(import.meta.url).resolve('@electric-sql/pglite');
-    await promisify(execFile)(process.execPath, ['-e', CREATE_CLUSTER, pglite, dataDir, JSON.stringify(settings)], { timeout: 120_000 });
-  } catch (error) {
-    const stderr = (error as { stderr?: unknown }).stderr;
-    const reason = typeof stderr === 'string' && stderr.trim() ? stderr.trim().split('\n').at(-1)! : error instanceof Error ? error.message : String(error);
-    logger.warn({ err: reason }, 'could not create the embedded database in a child process; creating it here');
-  }
-}
-
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   const logger = options.logger ?? stderrLogger;
   if (options.url) {
@@ -254,16 +214,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       },
     };
   }
-  // Loaded only when used: the wasm build is large and a server deployment never needs it.
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
-  if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
-  const serverSettings = EMBEDDED_SETTINGS.flatMap((setting) => ['-c', setting]);
-  const settings = { startParams: [...PGlite.defaultStartParams, ...serverSettings] };
-  if (options.dataDir && !existsSync(join(options.dataDir, 'PG_VERSION'))) await createCluster(options.dataDir, serverSettings, logger);
-  const pglite = options.dataDir ? new PGlite(options.dataDir, settings) : new PGlite(settings);
-  await pglite.waitReady;
-  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1 } as pg.PoolConfig);
+  const server = await (options.embedded ?? openEmbeddedServer({ ...(options.dataDir ? { dataDir: options.dataDir } : {}), logger }));
+  // pg wants a user, database and host; the embedded server checks none of them.
+  const pool = new pg.Pool({ connection: new EmbeddedConnection(server), max: 1, user: 'postgres', database: 'postgres', host: 'embedded' } as pg.PoolConfig);
   const db = kyselyOver(pool, logger);
   return {
     db,
@@ -271,7 +224,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     kind: 'embedded',
     async close() {
       await db.destroy();
-      await pglite.close();
+      await server.close();
     },
   };
 }
