@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { chatEdges, destinations, type Config } from './config.js';
+import { chatEdges, destinations, embeddedDataDir, type Config } from './config.js';
 import type { CoreContext } from './core/context.js';
 import { cardRendersSettled } from './core/incident/refresh-cards.js';
 import { loadPlaybooks } from './core/playbook/load-playbooks.js';
@@ -11,6 +11,7 @@ import type { ChatPlatform, Destination } from './core/ports/chat-platform.js';
 import { resumeUnfinishedIncidents } from './core/incident/resume-incidents.js';
 import { systemClock, type Clock } from './core/time/time-input.js';
 import { openDatabase, type DatabaseHandle, type DatabaseLogger } from './db/database.js';
+import type { EmbeddedServer } from './db/embedded-server.js';
 import { Inbox } from './db/inbox.js';
 import { migrate, pendingMigrations } from './db/migrate.js';
 import { KyselyStore } from './db/store.js';
@@ -47,6 +48,8 @@ export interface AppOptions {
   clock?: Clock;
   /** An already open database (tests); otherwise DATABASE_URL or the embedded one under DATA_DIR. */
   database?: DatabaseHandle;
+  /** The embedded server under DATA_DIR, already starting (main.ts starts it first). */
+  embedded?: Promise<EmbeddedServer>;
 }
 
 /** Where the Bot Framework posts Teams activities (the bot's messaging endpoint). */
@@ -72,8 +75,9 @@ function placesFor(config: Config, kind: 'triage' | 'digest'): Destination[] {
   return channelId ? [{ channelId }] : [];
 }
 
-export async function openConfiguredDatabase(config: Config, logger?: DatabaseLogger): Promise<DatabaseHandle> {
-  return openDatabase({ ...(config.DATABASE_URL ? { url: config.DATABASE_URL } : { dataDir: join(resolve(config.DATA_DIR), 'pglite') }), ...(logger ? { logger } : {}) });
+export async function openConfiguredDatabase(config: Config, logger?: DatabaseLogger, embedded?: Promise<EmbeddedServer>): Promise<DatabaseHandle> {
+  if (config.DATABASE_URL) return openDatabase({ url: config.DATABASE_URL, ...(logger ? { logger } : {}) });
+  return openDatabase({ dataDir: embeddedDataDir(config), ...(logger ? { logger } : {}), ...(embedded ? { embedded } : {}) });
 }
 
 /** Builds the core and its infrastructure; chat edges plug in afterwards. */
@@ -82,7 +86,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
   const playbooks = await loadPlaybooks(playbooksDirectory(config));
   const scenarios = await loadScenarios(scenariosFile(config), playbooks.all());
   const taxonomy = loadTaxonomyBeside(playbooksDirectory(config));
-  const database = options.database ?? (await openConfiguredDatabase(config, logger));
+  const database = options.database ?? (await openConfiguredDatabase(config, logger, options.embedded));
   const applied = await migrate(database.db, migrationsDirectory());
   if (applied.length) logger.info({ applied }, 'migrations applied');
   const clock = options.clock ?? systemClock;

@@ -1,3 +1,4 @@
+import { join, resolve } from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
 import type { AdminUser } from './core/context.js';
@@ -212,4 +213,9 @@ export function nodeOptions(): string {
 
 export function configFromEnvironment(): Config {
   return loadConfig(process.env);
+}
+
+/** Where the embedded database keeps its files (without DATABASE_URL). */
+export function embeddedDataDir(config: Pick<Config, 'DATA_DIR'>): string {
+  return join(resolve(config.DATA_DIR), 'pglite');
 }
