@@ -152,8 +152,13 @@ export function startEmbeddedServer(options: EmbeddedServerOptions): EmbeddedSer
     markReady = resolve;
     markFailed = reject;
   });
-  // A server that never starts must not leave an unhandled rejection when nobody waits on it.
-  ready.catch(() => undefined);
+  // An idle server does not keep the process alive, as PGlite in the process did not: a script or
+  // test that never closes its database still ends. (And a server that never starts must not
+  // leave an unhandled rejection when nobody waits on it.)
+  ready.then(
+    () => thread.unref(),
+    () => undefined,
+  );
 
   const stop = (error: Error) => {
     stopped ??= error;
@@ -168,6 +173,7 @@ export function startEmbeddedServer(options: EmbeddedServerOptions): EmbeddedSer
     }
     if (message.closed) return closed?.();
     const waiter = waiting.shift();
+    if (!waiting.length) thread.unref();
     if (message.bytes) waiter?.resolve(message.bytes);
     else waiter?.reject(new Error(`the embedded database failed: ${message.error}`));
   });
@@ -179,12 +185,15 @@ export function startEmbeddedServer(options: EmbeddedServerOptions): EmbeddedSer
     exchange(messages) {
       if (stopped) return Promise.reject(stopped);
       return new Promise<Uint8Array>((resolve, reject) => {
+        // Like a socket with a query on it: the thread keeps the process alive only while it works.
+        if (!waiting.length) thread.ref();
         waiting.push({ resolve, reject });
         thread.postMessage({ bytes: messages });
       });
     },
     async close() {
       if (stopped) return;
+      thread.ref();
       await new Promise<void>((resolve) => {
         closed = resolve;
         thread.once('exit', () => resolve());
