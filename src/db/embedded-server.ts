@@ -53,11 +53,15 @@ const { PGlite } = require(process.argv[1]);
 })().catch((error) => { process.stderr.write(String(error && error.message || error)); process.exit(1); });
 `;
 
+/** Where PGlite's CommonJS entry is: the child process and the server's thread both `require` it. */
+function pgliteEntry(): string {
+  return createRequire(import.meta.url).resolve('@electric-sql/pglite');
+}
+
 /** `settings`: server settings as `-c name=value` pairs, beside PGlite's own start parameters. */
 export async function createCluster(dataDir: string, settings: string[], logger: DatabaseLogger): Promise<void> {
   try {
-    const pglite = createRequire(import.meta.url).resolve('@electric-sql/pglite');
-    await promisify(execFile)(process.execPath, ['-e', CREATE_CLUSTER, pglite, dataDir, JSON.stringify(settings)], { timeout: 120_000 });
+    await promisify(execFile)(process.execPath, ['-e', CREATE_CLUSTER, pgliteEntry(), dataDir, JSON.stringify(settings)], { timeout: 120_000 });
   } catch (error) {
     const stderr = (error as { stderr?: unknown }).stderr;
     const reason = typeof stderr === 'string' && stderr.trim() ? stderr.trim().split('\n').at(-1)! : error instanceof Error ? error.message : String(error);
@@ -80,7 +84,7 @@ export async function openEmbeddedServer(options: { dataDir?: string; logger: Da
   return server;
 }
 
-export interface EmbeddedServerOptions {
+interface EmbeddedServerOptions {
   /** Where the cluster's files are; unset means in memory. */
   dataDir?: string;
   /** Server settings as `-c name=value` pairs, beside PGlite's own start parameters. */
@@ -138,10 +142,9 @@ function compileWebAssemblyForStartUp(): void {
   if (!/--(no-)?liftoff|--wasm-tier-up/.test(given)) setFlagsFromString('--liftoff-only');
 }
 
-export function startEmbeddedServer(options: EmbeddedServerOptions): EmbeddedServer {
+function startEmbeddedServer(options: EmbeddedServerOptions): EmbeddedServer {
   compileWebAssemblyForStartUp();
-  const pglite = createRequire(import.meta.url).resolve('@electric-sql/pglite');
-  const thread = new Worker(SERVER_THREAD, { eval: true, workerData: { pglite, dataDir: options.dataDir, settings: options.settings } });
+  const thread = new Worker(SERVER_THREAD, { eval: true, workerData: { pglite: pgliteEntry(), dataDir: options.dataDir, settings: options.settings } });
   // Replies come back in the order the exchanges were sent.
   const waiting: Waiting[] = [];
   let stopped: Error | undefined;
