@@ -1,7 +1,8 @@
 # The bot's image: `docker build -t ai-incident-bot .` (README "Deploying").
-# Two stages: `build` compiles the TypeScript with the dev dependencies; `runtime` holds only the
-# production dependencies, the compiled dist/src and the files the bot reads at run time
-# (package.json marks the project root; migrations/ and playbooks/ are read from beside it).
+# Two stages: `build` compiles the TypeScript and bundles the bot with the dev dependencies;
+# `runtime` holds only the production dependencies, the bundle (dist/bundle), the compiled CLIs
+# (dist/src: the migration) and the files the bot reads at run time (package.json marks the
+# project root; migrations/ and playbooks/ are read from beside it).
 
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
@@ -18,6 +19,7 @@ RUN npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force \
  && mkdir -p /data \
  && chown node:node /data
+COPY --from=build /app/dist/bundle ./dist/bundle
 COPY --from=build /app/dist/src ./dist/src
 COPY migrations ./migrations
 COPY playbooks ./playbooks
@@ -31,4 +33,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Node is PID 1 and handles SIGTERM itself (stops taking requests, finishes, exits).
-CMD ["node", "dist/src/main.js"]
+CMD ["node", "dist/bundle/main.js"]

@@ -4,14 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeSlack, FAKE_BOT_TOKEN, GENERAL } from '../test/support/fake-slack.js';
 import { printRows } from './stats.js';
-import { adminQuery, BARE_SERVER, buildDist, mb, postgresUrl, rssOf, schemaUrl, spawnNode, mainScript, verdict, waitFor200, type Spawned } from './support-process.js';
+import { adminQuery, BARE_SERVER, buildDist, mb, postgresUrl, rssOf, schemaUrl, spawnNode, mainScript, unbundledScript, verdict, waitFor200, type Spawned } from './support-process.js';
 
 /**
  * Idle resident memory of the bot with every chat edge loaded (CHAT=slack,teams: Slack against
  * test/support/fake-slack.ts, Teams in emulator mode), measured from outside (/proc/<pid>/status)
  * after /readyz answers 200 and the process has sat idle for IDLE_MS, on Postgres and on the
  * embedded database (a DATA_DIR created by the first start, then a restart over it).
- * Baseline: a bare `node -e` process that only listens on HTTP, measured the same way.
+ * Baseline: a bare `node -e` process that only listens on HTTP, measured the same way; and beside
+ * each restart, the same sources unbundled (`dist/src/main.js`, how the bot ran before the bundle).
  * Targets (issue 9): < 120 MB on Postgres, < 250 MB on the embedded database.
  */
 const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 5_000);
@@ -53,8 +54,8 @@ export default async function bench(): Promise<void> {
   const verdicts: string[] = [];
   try {
     const bare = await idleRss(spawnNode(['-e', BARE_SERVER], {}), '/');
-    const row = (database: string, start: string, m: { rss: number; peak: number }, target?: number) => {
-      rows.push({ process: database === '-' ? 'node -e (baseline)' : 'bot CHAT=slack,teams', database, start, 'idle RSS': mb(m.rss), 'peak RSS': mb(m.peak), 'baseline RSS': mb(bare.rss), 'RSS − baseline': mb(m.rss - bare.rss), ...(target ? { target: `< ${target} MB` } : {}) });
+    const row = (database: string, start: string, m: { rss: number; peak: number }, target?: number, process = 'bot CHAT=slack,teams') => {
+      rows.push({ process: database === '-' ? 'node -e (baseline)' : process, database, start, 'idle RSS': mb(m.rss), 'peak RSS': mb(m.peak), 'baseline RSS': mb(bare.rss), 'RSS − baseline': mb(m.rss - bare.rss), ...(target ? { target: `< ${target} MB` } : {}) });
       if (target) verdicts.push(`target idle RSS ${database} (${start}) < ${target} MB: ${mb(m.rss)} (baseline node -e ${mb(bare.rss)}): ${verdict(m.rss < target)}`);
     };
     row('-', '-', bare);
@@ -67,6 +68,7 @@ export default async function bench(): Promise<void> {
         // The first start applies the migrations; the second is the steady state measured.
         await idleRss(spawnNode([mainScript], botEnv(slack.url, { DATABASE_URL: schemaUrl(url, schema) })), '/readyz');
         row('postgres', 'restart', await idleRss(spawnNode([mainScript], botEnv(slack.url, { DATABASE_URL: schemaUrl(url, schema) })), '/readyz'), TARGET_POSTGRES_MB);
+        row('postgres', 'restart', await idleRss(spawnNode([unbundledScript], botEnv(slack.url, { DATABASE_URL: schemaUrl(url, schema) })), '/readyz'), undefined, 'unbundled (dist/src)');
       } finally {
         await adminQuery(url, `DROP SCHEMA ${schema} CASCADE`);
       }
@@ -74,6 +76,7 @@ export default async function bench(): Promise<void> {
     const embedded = () => spawnNode([mainScript], botEnv(slack.url, { DATA_DIR: dataDir }));
     row('embedded', 'first (initdb)', await idleRss(embedded(), '/readyz'), TARGET_EMBEDDED_MB);
     row('embedded', 'restart', await idleRss(embedded(), '/readyz'), TARGET_EMBEDDED_MB);
+    row('embedded', 'restart', await idleRss(spawnNode([unbundledScript], botEnv(slack.url, { DATA_DIR: dataDir })), '/readyz'), undefined, 'unbundled (dist/src)');
   } finally {
     await slack.close();
     await rm(dataDir, { recursive: true, force: true });

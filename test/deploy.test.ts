@@ -144,9 +144,9 @@ describe('Dockerfile', () => {
     expect(runtimeRuns).not.toMatch(/\bnpm (install|i)\b/);
   });
 
-  it('compiles to the dist/src/main.js it runs (tsconfig.build.json: src/ into dist/ under rootDir ".")', () => {
+  it('compiles src/ into dist/ (tsconfig.build.json, rootDir "."), then bundles the dist/bundle/main.js it runs', () => {
     const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
-    expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json');
+    expect(pkg.scripts.build).toBe('tsc -p tsconfig.build.json && node dist/src/cli/bundle.js --force');
     const base = JSON.parse(read('tsconfig.json')) as { compilerOptions: { outDir: string; rootDir: string } };
     const build = JSON.parse(read('tsconfig.build.json')) as { extends: string; include: string[]; compilerOptions: { outDir?: string; rootDir?: string } };
     expect(build.extends).toBe('./tsconfig.json');
@@ -155,6 +155,7 @@ describe('Dockerfile', () => {
     expect(build.compilerOptions.rootDir ?? base.compilerOptions.rootDir).toBe('.');
     expect(existsSync(join(ROOT, 'src', 'main.ts'))).toBe(true);
     expect(existsSync(join(ROOT, 'src', 'cli', 'migrate.ts'))).toBe(true);
+    expect(existsSync(join(ROOT, 'src', 'cli', 'bundle.ts'))).toBe(true);
   });
 
   it('puts into the runtime stage what the bot reads at run time, and nothing of the sources', () => {
@@ -165,7 +166,10 @@ describe('Dockerfile', () => {
     expect(local).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'migrations', 'playbooks']));
     expect(local.filter((s) => /^(src|test|bench|node_modules|\.)($|\/)/.test(s) || s === '.')).toEqual([]);
     const fromBuild = copies.filter((c) => c.from);
-    expect(fromBuild.map((c) => [c.sources, c.dest])).toEqual([[['/app/dist/src'], './dist/src']]);
+    expect(fromBuild.map((c) => [c.sources, c.dest])).toEqual([
+      [['/app/dist/bundle'], './dist/bundle'],
+      [['/app/dist/src'], './dist/src'],
+    ]);
   });
 
   it('copies only files that exist and that .dockerignore keeps in the build context', () => {
@@ -195,10 +199,10 @@ describe('Dockerfile', () => {
     expect(all(runtime, 'RUN').join(' ')).toMatch(/chown node:node \/data/);
   });
 
-  it('starts node dist/src/main.js in exec form, so Node gets SIGTERM itself', () => {
+  it('starts node dist/bundle/main.js in exec form, so Node gets SIGTERM itself', () => {
     const cmd = all(runtime, 'CMD');
     expect(cmd).toHaveLength(1);
-    expect(JSON.parse(cmd[0]!)).toEqual(['node', 'dist/src/main.js']);
+    expect(JSON.parse(cmd[0]!)).toEqual(['node', 'dist/bundle/main.js']);
     expect(all(runtime, 'ENTRYPOINT')).toEqual([]);
   });
 
@@ -478,14 +482,14 @@ describe('manifests/kubernetes', () => {
     expect(deployment.spec.strategy.rollingUpdate.maxUnavailable).toBe(0);
   });
 
-  it('runs node dist/src/main.js, refusing to start without DATABASE_URL (the embedded database is per pod)', () => {
+  it('runs node dist/bundle/main.js, refusing to start without DATABASE_URL (the embedded database is per pod)', () => {
     const script = shellScript(bot);
-    expect(script).toMatch(/exec node dist\/src\/main\.js$/);
+    expect(script).toMatch(/exec node dist\/bundle\/main\.js$/);
     const withoutDb = spawnSync('sh', ['-c', script], { env: { PATH: process.env.PATH, DATABASE_URL: '' }, encoding: 'utf8' });
     expect(withoutDb.status).toBe(1);
     expect(withoutDb.stderr).toMatch(/DATABASE_URL is required/);
     const withDb = spawnSync('sh', ['-c', script.replace('exec node', 'exec echo node')], { env: { PATH: process.env.PATH, DATABASE_URL: 'postgres://db/x' }, encoding: 'utf8' });
-    expect(withDb.stdout.trim()).toBe('node dist/src/main.js');
+    expect(withDb.stdout.trim()).toBe('node dist/bundle/main.js');
   });
 
   it('stops cleanly on SIGTERM: a grace period of at least 15 s, after a short preStop pause', () => {

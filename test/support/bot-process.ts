@@ -11,12 +11,16 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
-/** The real entry point (`src/main.ts`) with only the given environment; resolves once it listens. */
-export async function startBot(env: Record<string, string>, options: { startTimeoutMs?: number } = {}): Promise<RunningBot> {
+/**
+ * The real entry point with only the given environment; resolves once it listens. By default the
+ * sources (`src/main.ts`); `script`: a built entry such as the bundle's main.js.
+ */
+export async function startBot(env: Record<string, string>, options: { startTimeoutMs?: number; script?: string } = {}): Promise<RunningBot> {
   const root = projectRoot();
   // One process, node with tsx's loader, not the tsx CLI (which runs the bot in a child of its own):
   // a SIGKILL must reach the bot itself, not leave it running orphaned.
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/main.ts')], {
+  const args = options.script ? [options.script] : ['--import', 'tsx', join(root, 'src/main.ts')];
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
