@@ -60,7 +60,7 @@ describe('card renders', () => {
 
     // What a process leaves that committed a tick and stopped before drawing it.
     const now = context.clock.now();
-    expect(await context.store.steps.setDone(incident.id, 3, { at: now, by: 'ana' }, { actor: 'ana', occurredAt: now })).toBeDefined();
+    expect(await context.store.steps.setDone(incident.id, 3, { at: now, by: 'ana' }, { actor: 'ana', occurredAt: now })).toMatchObject({ outcome: 'changed' });
     expect(checklistsShown(incident.channelId!).at(-1)).toEqual(new Set([1]));
     await retryUnfinishedSideEffects(context);
     expect(checklistsShown(incident.channelId!).at(-1)).toEqual(new Set([1, 3]));

@@ -117,7 +117,12 @@ describe('ticking', () => {
     expect(step.doneAt).toBeNull();
     const kinds = (await harness.core.context.store.events.forIncident(incident.id)).map((e) => e.kind);
     expect(kinds.filter((k) => k === 'step_ticked' || k === 'step_unticked')).toEqual(['step_ticked', 'step_unticked']);
-    expect((await run('tick 99')).text).toMatch(/no step 99; steps are numbered 1 to \d+/);
+    expect((await run('untick 2')).text).toBe('Step 2 was already unticked.');
+    const stepCount = harness.core.context.playbooks.get('model-drift')!.steps.length;
+    const eventsBefore = (await harness.core.context.store.events.forIncident(incident.id)).length;
+    expect((await run('tick 99')).text).toContain(`there is no step 99; steps are numbered 1 to ${stepCount}`);
+    expect((await run('untick 40')).text).toContain(`there is no step 40; steps are numbered 1 to ${stepCount}`);
+    expect((await harness.core.context.store.events.forIncident(incident.id)).length).toBe(eventsBefore);
     expect((await run('step 99')).text).toMatch(/no step 99; steps are numbered 1 to \d+/);
     const playbookStep = harness.core.context.playbooks.get('model-drift')!.steps[0]!;
     const shown = (await run('step 1')).text;

@@ -2,7 +2,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { RoleId } from '../core/domain.js';
 import type { ActionItem, BoundMessage, ChecklistStep, MessageRef, Page, PageStatus, RoleAssignment } from '../core/incident/incident.js';
 import type { Phase } from '../core/playbook/schema.js';
-import type { ActionItemRepository, MessageRepository, PageRepository, RoleRepository, StepRepository } from '../core/ports/store.js';
+import type { ActionItemRepository, MessageRepository, PageRepository, RoleRepository, StepChange, StepRepository } from '../core/ports/store.js';
 import type { KyselyEventRepository } from './event-repository.js';
 import type { ChecklistStepsTable, Database, IncidentRolesTable, PagesTable } from './tables.js';
 
@@ -47,10 +47,12 @@ export class KyselyStepRepository implements StepRepository {
     return rows.map(toStep);
   }
 
-  async setDone(incidentId: number, number: number, done: { at: Date; by: string } | null, recorded: { actor: string; occurredAt: Date }): Promise<{ title: string } | undefined> {
-    // The event's title is the step's, known only once the row is updated: it is set in SQL.
+  async setDone(incidentId: number, number: number, done: { at: Date; by: string } | null, recorded: { actor: string; occurredAt: Date }): Promise<StepChange> {
+    // The event's title is the step's, known only once the row is updated: it is set in SQL. When
+    // nothing changed, the same statement says whether the step exists (CASE runs the subqueries
+    // only then; they see the rows as they were before the statement, which changed none).
     const event = this.events.row({ incidentId, kind: done ? 'step_ticked' : 'step_unticked', payload: { step: number, title: '' }, ...recorded });
-    const result = await sql<{ title: string }>`
+    const result = await sql<{ title: string | null; present: boolean | null; steps: number | null }>`
       WITH changed AS (
         UPDATE checklist_steps SET done_at = ${done?.at ?? null}, done_by = ${done?.by ?? null}
          WHERE incident_id = ${incidentId} AND number = ${number} AND (done_at IS NULL) = ${done !== null}
@@ -62,8 +64,13 @@ export class KyselyStepRepository implements StepRepository {
           FROM changed
         ON CONFLICT (idempotency_key) DO NOTHING
       )
-      SELECT title FROM changed`.execute(this.db);
-    return result.rows[0];
+      SELECT changed.title,
+             CASE WHEN changed.title IS NULL THEN EXISTS (SELECT 1 FROM checklist_steps WHERE incident_id = ${incidentId} AND number = ${number}) END AS present,
+             CASE WHEN changed.title IS NULL THEN (SELECT count(*) FROM checklist_steps WHERE incident_id = ${incidentId})::int END AS steps
+        FROM (SELECT 1) AS one LEFT JOIN changed ON true`.execute(this.db);
+    const row = result.rows[0]!;
+    if (row.title !== null) return { outcome: 'changed', title: row.title };
+    return row.present ? { outcome: 'already' } : { outcome: 'missing', stepCount: row.steps ?? 0 };
   }
 }
 

@@ -11,15 +11,11 @@ import { privateReply, type Reply } from '../reply.js';
  */
 export async function completeStep(context: CoreContext, actor: Actor, incidentId: number, number: number, done: boolean): Promise<Reply> {
   const now = context.clock.now();
-  const changed = await context.store.steps.setDone(incidentId, number, done ? { at: now, by: actor.userId } : null, { actor: actor.userId, occurredAt: now });
-  if (!changed) {
-    // Not changed: a step already so, or none by that number (the rare path reads the list).
-    const steps = await context.store.steps.list(incidentId);
-    if (!steps.some((s) => s.number === number)) {
-      throw new AppError('not_found', steps.length ? `there is no step ${number}; steps are numbered 1 to ${steps.length}` : 'this incident has no checklist; pick a playbook with `/incident playbook <id>`');
-    }
+  const change = await context.store.steps.setDone(incidentId, number, done ? { at: now, by: actor.userId } : null, { actor: actor.userId, occurredAt: now });
+  if (change.outcome === 'missing') {
+    throw new AppError('not_found', change.stepCount ? `there is no step ${number}; steps are numbered 1 to ${change.stepCount}` : 'this incident has no checklist; pick a playbook with `/incident playbook <id>`');
   }
   await refreshCards(context, incidentId);
-  if (!changed) return privateReply(`Step ${number} was already ${done ? 'ticked' : 'unticked'}.`);
-  return privateReply(`Step ${number} ${done ? 'ticked' : 'unticked'}: ${changed.title}`);
+  if (change.outcome === 'already') return privateReply(`Step ${number} was already ${done ? 'ticked' : 'unticked'}.`);
+  return privateReply(`Step ${number} ${done ? 'ticked' : 'unticked'}: ${change.title}`);
 }

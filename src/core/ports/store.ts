@@ -86,16 +86,19 @@ export interface StepRepository {
   list(incidentId: number): Promise<ChecklistStep[]>;
   /**
    * Ticks (`done` given) or unticks a step that is not already so and records its `step_ticked` or
-   * `step_unticked` event, in one statement (a tick is the hottest write there is); answers the
-   * step's title when it changed, undefined when there is no such step or it already was so.
+   * `step_unticked` event, in one statement (a tick is the hottest write there is, and under load
+   * half of them find the step already so): `changed` with the step's title, `already` when it was
+   * so, or `missing` with the number of steps the incident has.
    */
   setDone(
     incidentId: number,
     number: number,
     done: { at: Date; by: string } | null,
     recorded: { actor: string; occurredAt: Date },
-  ): Promise<{ title: string } | undefined>;
+  ): Promise<StepChange>;
 }
+
+export type StepChange = { outcome: 'changed'; title: string } | { outcome: 'already' } | { outcome: 'missing'; stepCount: number };
 
 export interface RoleRepository {
   assign(assignment: RoleAssignment): Promise<void>;
