@@ -83,7 +83,8 @@ describe('the bundled bot (dist/bundle/main.js, as npm start and the image run i
     const text = JSON.stringify(cards.map((m) => m.blocks));
     expect(text).toContain('Support bot obeys hidden instructions in uploaded PDFs');
     expect(text).toMatch(/checklist/i);
-    expect(channel.members.has('UALICE')).toBe(true);
+    // Inviting people is a step of its own, after the channel and its cards.
+    await until('the declarer invited', () => (channel.members.has('UALICE') ? true : undefined));
   });
 
   it('answers a Teams personal chat through the Bot Connector (the Teams edge is its own chunk)', async () => {
@@ -96,7 +97,14 @@ describe('the bundled bot (dist/bundle/main.js, as npm start and the image run i
   });
 
   it('serves Prometheus metrics, counting what it did', async () => {
-    const text = await (await fetch(`${bot.base}/metrics`)).text();
+    // A command is counted once it is handled, which goes on after the declare's cards are posted.
+    let text = '';
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      text = await (await fetch(`${bot.base}/metrics`)).text();
+      if (/^commands_total\{command="declare",outcome="ok"\} 1$/m.test(text)) break;
+      await sleep(100);
+    }
     expect(text).toMatch(/^commands_total\{command="declare",outcome="ok"\} 1$/m);
     expect(text).toMatch(/^chat_api_calls_total\{platform="slack",method="conversations.create"\} 1$/m);
     expect(text).toContain('process_resident_memory_bytes');
