@@ -12,7 +12,7 @@ import { projectRoot } from '../project-root.js';
  * Why: loading ~1,300 CommonJS files one by one (resolve, stat, read, compile each) was half of
  * start-up, and their sources stayed in the heap. Measured (bench/startup.ts, bench/memory.ts,
  * CHAT=slack,teams, bundled and unbundled alternately): start-up to /readyz 1.8–2.35 s → 1.05–1.45 s
- * (0.58–0.71×), idle RSS ~15 MB lower in most pairs.
+ * (0.58–0.71×); idle RSS 20–26 MB lower on the embedded database, within the noise on Postgres.
  *
  * Left out of the bundle, loaded from node_modules as before: PGlite (it reads its WebAssembly and
  * data files beside itself, on the embedded server's thread) and pino (its transports run files of
