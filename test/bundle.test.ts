@@ -9,18 +9,7 @@ import { startBot, type RunningBot } from './support/bot-process.js';
 import { FakeBotConnector } from './support/fake-bot-connector.js';
 import { BOT_USER, FAKE_BOT_TOKEN, FakeSlack, GENERAL } from './support/fake-slack.js';
 import { SIGNING_SECRET, postSigned, slashCommandBody } from './support/slack-requests.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(what: string, look: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = look();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+import { waitFor } from './support/wait-for.js';
 
 /**
  * What `npm start` and the image run is the bundle (src/cli/bundle.ts), not the sources the other
@@ -75,8 +64,8 @@ describe('the bundled bot (dist/bundle/main.js, as npm start and the image run i
     const body = slashCommandBody({ text: 'declare sev2 Support bot obeys hidden instructions in uploaded PDFs', user: 'UALICE', channel: GENERAL, responseUrl: slack.responseUrl('bundle-declare') });
     const response = await postSigned(`${bot.base}/slack/events`, body);
     expect(response.status).toBe(200);
-    const channel = await until('the incident channel', () => [...slack.channels.values()].find((c) => c.creator === BOT_USER && c.id !== GENERAL));
-    const cards = await until('the header and the checklist', () => {
+    const channel = await waitFor('the incident channel', () => [...slack.channels.values()].find((c) => c.creator === BOT_USER && c.id !== GENERAL));
+    const cards = await waitFor('the header and the checklist', () => {
       const messages = slack.messagesIn(channel.id);
       return messages.length >= 2 ? messages : undefined;
     });
@@ -84,7 +73,7 @@ describe('the bundled bot (dist/bundle/main.js, as npm start and the image run i
     expect(text).toContain('Support bot obeys hidden instructions in uploaded PDFs');
     expect(text).toMatch(/checklist/i);
     // Inviting people is a step of its own, after the channel and its cards.
-    await until('the declarer invited', () => (channel.members.has('UALICE') ? true : undefined));
+    await waitFor('the declarer invited', () => (channel.members.has('UALICE') ? true : undefined));
   });
 
   it('answers a Teams personal chat through the Bot Connector (the Teams edge is its own chunk)', async () => {
@@ -92,20 +81,18 @@ describe('the bundled bot (dist/bundle/main.js, as npm start and the image run i
     connector.recordInbound(message);
     const response = await fetch(`${bot.base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message) });
     expect(response.status).toBe(200);
-    const reply = await until('the Teams reply', () => connector.messagesIn(personalConversationId(USERS.ada)).find((m) => m.by === 'bot')?.activity.text as string | undefined);
+    const reply = await waitFor('the Teams reply', () => connector.messagesIn(personalConversationId(USERS.ada)).find((m) => m.by === 'bot')?.activity.text as string | undefined);
     expect(reply).toContain('@IncidentBot declare');
   });
 
   it('serves Prometheus metrics, counting what it did', async () => {
     // A command is counted once it is handled, which goes on after the declare's cards are posted.
-    let text = '';
-    const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline) {
-      text = await (await fetch(`${bot.base}/metrics`)).text();
-      if (/^commands_total\{command="declare",outcome="ok"\} 1$/m.test(text)) break;
-      await sleep(100);
-    }
-    expect(text).toMatch(/^commands_total\{command="declare",outcome="ok"\} 1$/m);
+    const counted = /^commands_total\{command="declare",outcome="ok"\} 1$/m;
+    const text = await waitFor('the declare counted in /metrics', async () => {
+      const body = await (await fetch(`${bot.base}/metrics`)).text();
+      return counted.test(body) ? body : undefined;
+    });
+    expect(text).toMatch(counted);
     expect(text).toMatch(/^chat_api_calls_total\{platform="slack",method="conversations.create"\} 1$/m);
     expect(text).toContain('process_resident_memory_bytes');
   });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClock } from '../support/clock.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { ALERTS_TOKEN, startTestApp, type TestApp } from '../support/paging.js';
+import { waitFor } from '../support/wait-for.js';
 
 // The real Prometheus Alertmanager (Debian package prometheus-alertmanager) firing at the bot.
 const BINARY = '/usr/bin/prometheus-alertmanager';
@@ -19,16 +20,6 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
-}
-
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 describe.skipIf(!installed)(`Alertmanager → POST /hooks/alerts (${installed ? BINARY : 'apt-get install prometheus-alertmanager to run'})`, () => {
