@@ -18,7 +18,7 @@ import { projectRoot } from '../project-root.js';
  * data files beside itself, on the embedded server's thread) and pino (its transports run files of
  * their own on worker threads).
  */
-export const EXTERNAL = ['@electric-sql/pglite', 'pino', 'pino-pretty', 'thread-stream'];
+const EXTERNAL = ['@electric-sql/pglite', 'pino', 'pino-pretty', 'thread-stream'];
 
 export interface BundleOptions {
   root?: string;
