@@ -54,9 +54,9 @@ describe('POST /hooks/alerts with Alertmanager webhook bodies', () => {
     expect(shown).toContain('[Not a real incident]');
     expect(await store().pages.forIncident(guardrail.id)).toEqual([]);
     const events = await store().events.forIncident(guardrail.id);
-    // Besides its suggested taxonomy tags (issue 10), nothing happens before triage.
-    expect(events.map((e) => e.kind).filter((k) => k !== 'tag_added')).toEqual(['alert_received', 'incident_declared']);
-    expect(events.filter((e) => e.kind === 'tag_added').every((e) => e.payload.source === 'suggested')).toBe(true);
+    // Nothing else happens before triage: no checklist, no pages, no taxonomy tags (they come with the declaration).
+    expect(events.map((e) => e.kind)).toEqual(['alert_received', 'incident_declared']);
+    expect(await store().tags.forIncident(guardrail.id)).toEqual([]);
     expect(events[0]!.payload).toMatchObject({ format: 'alertmanager', source: 'alertmanager', labels: { model: 'support-bot-v3' } });
   });
 
@@ -118,9 +118,9 @@ describe('POST /hooks/alerts with Alertmanager webhook bodies', () => {
     const events = await store().events.forIncident(a);
     expect(events.filter((e) => e.kind === 'alert_received')).toHaveLength(1);
     expect(events.find((e) => e.kind === 'alert_resolved')!.occurredAt.toISOString()).toBe(minutesAgo(1));
-    // Each opened incident has its own suggested tags; its checklist waits until someone declares it.
+    // Each opened incident's checklist and tags wait until someone declares it.
     for (const id of [a, b, c]) {
-      expect((await store().tags.forIncident(id)).length).toBeGreaterThan(0);
+      expect(await store().tags.forIncident(id)).toEqual([]);
       expect(await store().steps.list(id)).toEqual([]);
     }
   });
@@ -228,7 +228,10 @@ describe('triage', () => {
     const response = await bot.post('/hooks/alerts', { title: 'Prompt injection via uploaded PDFs', severity: 'sev1', playbook: 'prompt-injection', dedup_key: 'pdf-injection', source: 'guardrail' });
     const incidentId = (response.body.alerts as { incident_id: number }[])[0]!.incident_id;
     expect(await store().steps.list(incidentId)).toEqual([]);
+    expect(await store().tags.forIncident(incidentId)).toEqual([]);
     const printedBefore = bot.printed.length;
+    bot.clock.advance(60_000);
+    const declaredAt = bot.clock.now();
     const reply = await handleCardClick(bot.app.context, { platform: 'console', userId: 'kim', channelId: 'triage' }, { action: 'triage-declare', value: String(incidentId) });
     const steps = await store().steps.list(incidentId);
     expect(steps.map((s) => s.title)).toEqual(bot.app.context.playbooks.get('prompt-injection')!.steps.map((s) => s.title));
@@ -238,6 +241,12 @@ describe('triage', () => {
     expect(reply.channelId).toBe(incident.channelId);
     expect(incident.declaredBy).toBe('kim');
     expect(incident.state).toBe('declared');
+    // The taxonomy tags are suggested now, from the playbook and the alert's title, each an event at the declaration.
+    const tags = (await store().tags.forIncident(incidentId)).map((t) => t.tag);
+    expect(tags).toEqual(expect.arrayContaining(['AML.T0051', 'LLM01']));
+    const tagEvents = (await store().events.forIncident(incidentId)).filter((e) => e.kind === 'tag_added');
+    expect(tagEvents.map((e) => e.payload.tag).sort()).toEqual([...tags].sort());
+    expect(tagEvents.every((e) => e.payload.source === 'suggested' && e.occurredAt.getTime() === declaredAt.getTime())).toBe(true);
     const pages = await store().pages.forIncident(incidentId);
     expect(pages.map((p) => [p.role, p.userId, p.status])).toContainEqual(['security', 'sam', 'sent']);
     const shown = bot.printed.slice(printedBefore).join('\n');
@@ -246,6 +255,7 @@ describe('triage', () => {
     // The triage card is re-rendered without buttons.
     expect(shown).toContain('[#triage] bot (updated):');
     expect(shown).toContain('Declared a real incident by @kim');
+    expect(shown).toContain('AML.T0051');
 
     const twice = await handleCardClick(bot.app.context, { platform: 'console', userId: 'kim', channelId: 'triage' }, { action: 'triage-declare', value: String(incidentId) });
     expect(twice.text).toContain('already declared');

@@ -154,7 +154,9 @@ export function planDeclaration(context: CoreContext, actor: Actor, declared: De
  * Writes planned declarations in the caller's transaction (`store` is the transaction's): the
  * incidents, their `incident_declared` events, checklists and suggested tags, a statement each for
  * all of them (an alert storm declares many at once), then the roles and pages; an alert waiting
- * for triage gets neither checklist nor roles until someone declares it. Refuses with `duplicate_request` when a declaration's request key was used.
+ * for triage gets neither checklist, roles nor suggested tags until someone declares it (most of an
+ * alert storm is never declared, and tags count in the digests as incidents' classifications).
+ * Refuses with `duplicate_request` when a declaration's request key was used.
  */
 export async function recordDeclarations(
   context: CoreContext,
@@ -201,7 +203,7 @@ export async function recordDeclarations(
   const tags = await addSuggestedTags(
     context,
     store,
-    plans.map((plan, index) => ({ incident: incidents[index]!, playbook: plan.playbook, at: plan.declaredAt })),
+    plans.flatMap((plan, index) => (plan.request.awaitTriage ? [] : [{ incident: incidents[index]!, playbook: plan.playbook, at: plan.declaredAt }])),
   );
   const events = [...declaredEvents, ...tags.events, ...((await alongside?.(incidents)) ?? [])];
   // Only a declaration's own event carries a request key: fewer rows means one was a retry.

@@ -12,6 +12,7 @@ import { platformOf } from '../ports/chat-platform.js';
 import type { Incident } from '../incident/incident.js';
 import type { PostedTriageCard, StoredAlert } from './alert.js';
 import { triageCard } from './triage-card.js';
+import { recordSuggestedTags } from '../taxonomy/record-suggested-tags.js';
 
 /**
  * Posts the alert's triage card in every triage channel (one per chat edge), or updates the ones
@@ -112,8 +113,9 @@ export async function declareAlert(context: CoreContext, actor: Actor, incidentI
     await store.alerts.markDeclared(alert.id, actor);
     await store.events.append({ incidentId, kind: 'alert_declared', payload: { alert_id: alert.id }, actor: actor.userId, occurredAt: now, ...(actor.requestKey ? { idempotencyKey: `alert-declare:${actor.requestKey}` } : {}) });
     const playbook = context.playbooks.get(incident.playbookId);
-    // Laid out now, from the playbook as it is: an alert waiting for triage has no checklist (unless its playbook was changed meanwhile).
+    // Laid out now, from the playbook as it is: an alert waiting for triage has no checklist (unless its playbook was changed meanwhile) and no suggested tags.
     if ((await store.steps.list(incidentId)).length === 0) await store.steps.addAll(stepsFromPlaybook(playbook).map((step) => ({ ...step, incidentId })));
+    await recordSuggestedTags(context, store, [{ incident, playbook, at: now }]);
     return staffRoles(store, { ...incident, declaredBy: actor.userId, platform: actor.platform }, playbook, actor.userId, now);
   });
   const incident = (await publishIncident(context, incidentId))!;
