@@ -36,26 +36,27 @@ import { resolveTime } from './time/time-input.js';
 type ExerciseCommand = Extract<Command, { kind: `exercise-${string}` }>;
 type IncidentCommand = Exclude<Command, ExerciseCommand | { kind: 'help' | 'list' | 'declare' | 'oncall-set' | 'oncall-show' | 'metrics' | 'ack' | 'alert-declare' | 'alert-dismiss' }>;
 
-async function incidentInChannel(context: CoreContext, actor: Actor, command: IncidentCommand): Promise<Incident> {
-  const incident = await context.store.incidents.findByChannel(actor.platform, actor.channelId);
-  if (!incident) {
+async function incidentOfChannel(context: CoreContext, actor: Actor, command: IncidentCommand): Promise<number> {
+  const incidentId = await context.store.incidents.ownerOfChannel(actor.platform, actor.channelId);
+  if (incidentId === undefined) {
     const name = command.kind === 'transition' ? { triaged: 'triage', contained: 'contain', resolved: 'resolve', closed: 'close' }[command.to] : command.kind;
     throw new AppError('not_in_incident_channel', `\`${name}\` works in an incident's channel; \`/incident list\` shows the open ones`);
   }
-  return incident;
+  return incidentId;
 }
 
 async function runIncidentCommand(context: CoreContext, actor: Actor, command: IncidentCommand): Promise<Reply> {
-  return runOnIncident(context, actor, command, await incidentInChannel(context, actor, command));
+  return runOnIncident(context, actor, command, await incidentOfChannel(context, actor, command));
 }
 
-async function runOnIncident(context: CoreContext, actor: Actor, command: IncidentCommand, incident: Incident): Promise<Reply> {
-  const incidentId = incident.id;
+async function runOnIncident(context: CoreContext, actor: Actor, command: IncidentCommand, incidentId: number): Promise<Reply> {
+  // Most commands change the incident under its own lock; the few that only show it read it here.
+  const incident = async (): Promise<Incident> => (await context.store.incidents.get(incidentId))!;
   const platform = platformFor(context, { platform: actor.platform });
   const now = context.clock.now();
   switch (command.kind) {
     case 'status': {
-      const { header } = await incidentCards(context, incident, platform);
+      const { header } = await incidentCards(context, await incident(), platform);
       return privateReply(header.title, header);
     }
     case 'transition':
@@ -80,7 +81,7 @@ async function runOnIncident(context: CoreContext, actor: Actor, command: Incide
     case 'untag':
       return changeTag(context, actor, incidentId, command.tag, command.kind === 'tag');
     case 'similar':
-      return showSimilarCases(context, actor, incident);
+      return showSimilarCases(context, actor, await incident());
     case 'tick':
       return completeStep(context, actor, incidentId, command.step, command.done);
     case 'step':
@@ -94,9 +95,9 @@ async function runOnIncident(context: CoreContext, actor: Actor, command: Incide
     case 'actions':
       return listActionItems(context, actor, incidentId, command.filter, platform);
     case 'review':
-      return postReview(context, actor, incident, platform);
+      return postReview(context, actor, await incident(), platform);
     case 'review-export':
-      return exportReview(context, actor, incident);
+      return exportReview(context, actor, await incident());
     case 'flag':
       return flagClock(context, actor, incidentId, command.flag, { ...(command.variant ? { variant: command.variant } : {}), ...(command.aware ? { aware: resolveTime(command.aware, now) } : {}) });
     case 'unflag':

@@ -58,8 +58,29 @@ const COLUMNS: Record<keyof IncidentPatch, keyof IncidentsTable> = {
   falsePositiveReason: 'false_positive_reason',
 };
 
+/** Remembered channel owners (`ownerOfChannel`), by platform and channel id; bounded, oldest forgotten first. */
+export class ChannelOwners {
+  private readonly owners = new Map<string, number>();
+
+  constructor(private readonly limit = 10_000) {}
+
+  get(platform: string, channelId: string): number | undefined {
+    return this.owners.get(`${platform}\u0000${channelId}`);
+  }
+
+  remember(platform: string, channelId: string, incidentId: number): void {
+    if (this.owners.size >= this.limit) this.owners.delete(this.owners.keys().next().value!);
+    this.owners.set(`${platform}\u0000${channelId}`, incidentId);
+  }
+}
+
 export class KyselyIncidentRepository implements IncidentRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  /** `owners` is remembered only from reads outside a transaction: a transaction's own writes may yet roll back. */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly owners: ChannelOwners = new ChannelOwners(),
+    private readonly inTransaction = false,
+  ) {}
 
   async create(incident: NewIncident): Promise<Incident> {
     return (await this.createAll([incident]))[0]!;
@@ -120,6 +141,14 @@ export class KyselyIncidentRepository implements IncidentRepository {
       .where('channel_id', '=', channelId)
       .executeTakeFirst();
     return row && toIncident(row);
+  }
+
+  async ownerOfChannel(platform: string, channelId: string): Promise<number | undefined> {
+    const known = this.owners.get(platform, channelId);
+    if (known !== undefined) return known;
+    const row = await this.db.selectFrom('incidents').select('id').where('platform', '=', platform).where('channel_id', '=', channelId).executeTakeFirst();
+    if (row && !this.inTransaction) this.owners.remember(platform, channelId, row.id);
+    return row?.id;
   }
 
   async update(id: number, patch: IncidentPatch): Promise<Incident> {

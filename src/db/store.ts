@@ -14,7 +14,7 @@ import { KyselyClockRepository } from './clock-repository.js';
 import { KyselyActionItemReminderRepository } from './action-item-reminders.js';
 import { KyselyEventRepository } from './event-repository.js';
 import { KyselyExerciseRepository, KyselyExerciseTimerRepository } from './exercise-repository.js';
-import { KyselyIncidentRepository } from './incident-repository.js';
+import { ChannelOwners, KyselyIncidentRepository } from './incident-repository.js';
 import { KyselyMetricsSource } from './metrics-queries.js';
 import { KyselyPageQueue } from './page-queue.js';
 import { KyselyTagRepository } from './tag-repository.js';
@@ -38,6 +38,7 @@ export class KyselyStore implements Store {
   readonly cardPublishing;
   readonly clocks;
   readonly actionItemReminders;
+  private readonly channelOwners: ChannelOwners;
 
   /**
    * `coordination` runs the publish-lease statements (see `DatabaseHandle.coordination`); it is
@@ -46,9 +47,10 @@ export class KyselyStore implements Store {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
-    private readonly options: { coordination?: Kysely<Database>; inTransaction?: boolean } = {},
+    private readonly options: { coordination?: Kysely<Database>; inTransaction?: boolean; channelOwners?: ChannelOwners } = {},
   ) {
-    this.incidents = new KyselyIncidentRepository(db);
+    this.channelOwners = options.channelOwners ?? new ChannelOwners();
+    this.incidents = new KyselyIncidentRepository(db, this.channelOwners, options.inTransaction);
     this.events = new KyselyEventRepository(db, () => clock.now());
     this.steps = new KyselyStepRepository(db, this.events);
     this.roles = new KyselyRoleRepository(db);
@@ -69,6 +71,6 @@ export class KyselyStore implements Store {
   async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
     if (this.options.inTransaction) return work(this);
     const coordination = this.options.coordination ?? this.db;
-    return this.db.transaction().execute((trx) => work(new KyselyStore(trx, this.clock, { coordination, inTransaction: true })));
+    return this.db.transaction().execute((trx) => work(new KyselyStore(trx, this.clock, { coordination, inTransaction: true, channelOwners: this.channelOwners })));
   }
 }

@@ -65,6 +65,11 @@ export interface IncidentRepository {
   /** Reads and locks the row for the rest of the transaction, so concurrent changes queue up. */
   lock(id: number): Promise<Incident | undefined>;
   findByChannel(platform: string, channelId: string): Promise<Incident | undefined>;
+  /**
+   * The id of the incident whose channel this is. A channel's owner never changes once set, so an
+   * owner found (and committed) is remembered by the process: typed commands in a channel skip the read.
+   */
+  ownerOfChannel(platform: string, channelId: string): Promise<number | undefined>;
   update(id: number, patch: IncidentPatch): Promise<Incident>;
   list(filter: IncidentFilter): Promise<Incident[]>;
 }
