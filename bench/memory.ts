@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeSlack, FAKE_BOT_TOKEN, GENERAL } from '../test/support/fake-slack.js';
 import { printRows } from './stats.js';
-import { adminQuery, BARE_SERVER, buildDist, mb, postgresUrl, rssOf, schemaUrl, spawnNode, mainScript, unbundledScript, verdict, waitFor200, type Spawned } from './support-process.js';
+import { adminQuery, BARE_SERVER, botNodeFlags, buildDist, mb, postgresUrl, rssOf, schemaUrl, spawnNode, mainScript, unbundledScript, verdict, waitFor200, type Spawned } from './support-process.js';
 
 /**
  * Idle resident memory of the bot with every chat edge loaded (CHAT=slack,teams: Slack against
@@ -66,17 +66,17 @@ export default async function bench(): Promise<void> {
       await adminQuery(url, `CREATE SCHEMA ${schema}`);
       try {
         // The first start applies the migrations; the second is the steady state measured.
-        await idleRss(spawnNode([mainScript], botEnv(slack.url, { DATABASE_URL: schemaUrl(url, schema) })), '/readyz');
-        row('postgres', 'restart', await idleRss(spawnNode([mainScript], botEnv(slack.url, { DATABASE_URL: schemaUrl(url, schema) })), '/readyz'), TARGET_POSTGRES_MB);
-        row('postgres', 'restart', await idleRss(spawnNode([unbundledScript], botEnv(slack.url, { DATABASE_URL: schemaUrl(url, schema) })), '/readyz'), undefined, 'unbundled (dist/src)');
+        await idleRss(spawnNode([...botNodeFlags, mainScript], botEnv(slack.url, { DATABASE_URL: schemaUrl(url, schema) })), '/readyz');
+        row('postgres', 'restart', await idleRss(spawnNode([...botNodeFlags, mainScript], botEnv(slack.url, { DATABASE_URL: schemaUrl(url, schema) })), '/readyz'), TARGET_POSTGRES_MB);
+        row('postgres', 'restart', await idleRss(spawnNode([...botNodeFlags, unbundledScript], botEnv(slack.url, { DATABASE_URL: schemaUrl(url, schema) })), '/readyz'), undefined, 'unbundled (dist/src)');
       } finally {
         await adminQuery(url, `DROP SCHEMA ${schema} CASCADE`);
       }
     }
-    const embedded = () => spawnNode([mainScript], botEnv(slack.url, { DATA_DIR: dataDir }));
+    const embedded = () => spawnNode([...botNodeFlags, mainScript], botEnv(slack.url, { DATA_DIR: dataDir }));
     row('embedded', 'first (initdb)', await idleRss(embedded(), '/readyz'), TARGET_EMBEDDED_MB);
     row('embedded', 'restart', await idleRss(embedded(), '/readyz'), TARGET_EMBEDDED_MB);
-    row('embedded', 'restart', await idleRss(spawnNode([unbundledScript], botEnv(slack.url, { DATA_DIR: dataDir })), '/readyz'), undefined, 'unbundled (dist/src)');
+    row('embedded', 'restart', await idleRss(spawnNode([...botNodeFlags, unbundledScript], botEnv(slack.url, { DATA_DIR: dataDir })), '/readyz'), undefined, 'unbundled (dist/src)');
   } finally {
     await slack.close();
     await rm(dataDir, { recursive: true, force: true });

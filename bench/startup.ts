@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { FakeSlack } from '../test/support/fake-slack.js';
 import { botEnv } from './memory.js';
 import { printRows, summarise } from './stats.js';
-import { BARE_SERVER, buildDist, mainScript, root, spawnNode, unbundledScript, verdict, waitFor200 } from './support-process.js';
+import { BARE_SERVER, botNodeFlags, buildDist, mainScript, root, spawnNode, unbundledScript, verdict, waitFor200 } from './support-process.js';
 
 /**
  * Start-up, measured from outside:
@@ -56,7 +56,7 @@ export default async function bench(): Promise<void> {
   const rows: Record<string, string | number>[] = [];
   try {
     // The data: a first start creates the database, then INCIDENTS alerts each open an incident.
-    const first = spawnNode([mainScript], env);
+    const first = spawnNode([...botNodeFlags, mainScript], env);
     try {
       await waitFor200(first, '/readyz', performance.now());
       const port = await first.port;
@@ -77,8 +77,8 @@ export default async function bench(): Promise<void> {
     const unbundled: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       bare.push(await spawnToReady(['-e', BARE_SERVER], {}, '/'));
-      bot.push(await spawnToReady([mainScript], env, '/readyz'));
-      unbundled.push(await spawnToReady([unbundledScript], env, '/readyz'));
+      bot.push(await spawnToReady([...botNodeFlags, mainScript], env, '/readyz'));
+      unbundled.push(await spawnToReady([...botNodeFlags, unbundledScript], env, '/readyz'));
     }
     const b = summarise(bare);
     const s = summarise(bot);

@@ -126,6 +126,11 @@ export function schemaUrl(url: string, schema: string): string {
 
 /** What `npm start` and the image run: the bundle (src/cli/bundle.ts). */
 export const mainScript = join(root, 'dist/bundle/main.js');
+/**
+ * Node's flags as `npm start`, the image and the Deployment give them (test/deploy.test.ts checks
+ * they agree): two V8 helper threads instead of four, whose malloc arenas made idle RSS vary by ~15 MB.
+ */
+export const botNodeFlags = ['--v8-pool-size=2'];
 /** The compiled sources loaded file by file, as the bot ran before the bundle: the benches' comparison. */
 export const unbundledScript = join(root, 'dist/src/main.js');
 

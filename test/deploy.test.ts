@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { botNodeFlags } from '../bench/support-process.js';
 import { chatEdges, configSchema, loadConfig } from '../src/config.js';
 
 /**
@@ -199,10 +200,12 @@ describe('Dockerfile', () => {
     expect(all(runtime, 'RUN').join(' ')).toMatch(/chown node:node \/data/);
   });
 
-  it('starts node dist/bundle/main.js in exec form, so Node gets SIGTERM itself', () => {
+  it('starts node dist/bundle/main.js in exec form, so Node gets SIGTERM itself, with the flags npm start and the benches give', () => {
     const cmd = all(runtime, 'CMD');
     expect(cmd).toHaveLength(1);
-    expect(JSON.parse(cmd[0]!)).toEqual(['node', 'dist/bundle/main.js']);
+    expect(JSON.parse(cmd[0]!)).toEqual(['node', ...botNodeFlags, 'dist/bundle/main.js']);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.start).toMatch(new RegExp(`&& node ${botNodeFlags.join(' ')} dist/bundle/main\\.js$`));
     expect(all(runtime, 'ENTRYPOINT')).toEqual([]);
   });
 
@@ -484,12 +487,12 @@ describe('manifests/kubernetes', () => {
 
   it('runs node dist/bundle/main.js, refusing to start without DATABASE_URL (the embedded database is per pod)', () => {
     const script = shellScript(bot);
-    expect(script).toMatch(/exec node dist\/bundle\/main\.js$/);
+    expect(script).toMatch(new RegExp(`exec node ${botNodeFlags.join(' ')} dist/bundle/main\\.js$`));
     const withoutDb = spawnSync('sh', ['-c', script], { env: { PATH: process.env.PATH, DATABASE_URL: '' }, encoding: 'utf8' });
     expect(withoutDb.status).toBe(1);
     expect(withoutDb.stderr).toMatch(/DATABASE_URL is required/);
     const withDb = spawnSync('sh', ['-c', script.replace('exec node', 'exec echo node')], { env: { PATH: process.env.PATH, DATABASE_URL: 'postgres://db/x' }, encoding: 'utf8' });
-    expect(withDb.stdout.trim()).toBe('node dist/bundle/main.js');
+    expect(withDb.stdout.trim()).toBe(`node ${botNodeFlags.join(' ')} dist/bundle/main.js`);
   });
 
   it('stops cleanly on SIGTERM: a grace period of at least 15 s, after a short preStop pause', () => {
