@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { CoreContext } from '../core/context.js';
 import { parseAlertBody } from '../core/signals/alert-body.js';
-import { receiveAlerts } from '../core/signals/receive-alerts.js';
+import { AlertIntake } from '../core/signals/alert-intake.js';
 import { readBody, sendJson, type HttpServer } from './server.js';
 
 const MAX_BODY_BYTES = 1_000_000;
@@ -21,6 +21,7 @@ function bearerMatches(req: IncomingMessage, token: string): boolean {
  * body, 200 with what happened to each alert.
  */
 export function registerAlertsRoute(http: HttpServer, context: CoreContext, options: { token: string | undefined }): void {
+  const intake = new AlertIntake(context);
   http.route('POST', '/hooks/alerts', async (req, res) => {
     if (!options.token) {
       sendJson(res, 503, { error: 'alert intake is off: set ALERTS_TOKEN to enable it' });
@@ -49,7 +50,7 @@ export function registerAlertsRoute(http: HttpServer, context: CoreContext, opti
       sendJson(res, 400, { error: 'invalid alert body', reason: parsed.error });
       return;
     }
-    const results = await receiveAlerts(context, parsed.signals);
+    const results = await intake.receive(parsed.signals);
     sendJson(res, 200, {
       received: results.length,
       alerts: results.map((r) => ({ outcome: r.outcome, incident_id: r.incidentId, alert_id: r.alertId })),

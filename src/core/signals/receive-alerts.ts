@@ -115,7 +115,20 @@ async function openIncidents(context: CoreContext, opening: readonly { signal: A
  * triage cards are posted or refreshed after commit.
  */
 export async function receiveAlerts(context: CoreContext, signals: readonly AlertSignal[]): Promise<AlertResult[]> {
-  if (signals.length === 0) return [];
+  const { results, written } = await recordAlerts(context, signals);
+  await showTakenAlerts(context, results, written);
+  return results;
+}
+
+/** The alerts `recordAlerts` took, as the transaction committed them. */
+export interface RecordedAlerts {
+  results: AlertResult[];
+  written: CommittedAlerts;
+}
+
+/** `receiveAlerts`' transaction, without the triage cards (`showTakenAlerts` posts them after commit). */
+export async function recordAlerts(context: CoreContext, signals: readonly AlertSignal[]): Promise<RecordedAlerts> {
+  if (signals.length === 0) return { results: [], written: { incidents: new Map(), alerts: new Map() } };
   const keys = signals.map(keyOf);
   // The incidents and alerts the batch opened, as committed, so their triage cards need no read.
   const written: CommittedAlerts = { incidents: new Map(), alerts: new Map() };
@@ -155,10 +168,14 @@ export async function receiveAlerts(context: CoreContext, signals: readonly Aler
     }
     return taken;
   });
+  return { results, written };
+}
+
+/** Posts or refreshes the triage cards of what changed: new, refired and resolved alerts (a repeat changes nothing shown). */
+export async function showTakenAlerts(context: CoreContext, results: readonly AlertResult[], written: CommittedAlerts): Promise<void> {
   const refreshed = new Set<number>();
   for (const result of results) {
     if (result.incidentId !== null && result.outcome !== 'repeated') refreshed.add(result.incidentId);
   }
   await refreshTriageCards(context, [...refreshed], written);
-  return results;
 }
