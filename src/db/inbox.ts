@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { sql, type Insertable, type Kysely } from 'kysely';
 import type { CoreLogger } from '../core/context.js';
+import { GroupedWrites } from '../core/grouped-writes.js';
 import type { Database, InboxTable } from './tables.js';
 
 /** The advisory-lock class of inbox workers; the object is `hashtext(worker)`. */
@@ -10,6 +11,12 @@ const WORKER_LOCK_CLASS = 7_340_001;
 export const MAX_INBOX_ATTEMPTS = 3;
 /** At most this many requests in one insert. */
 const ACCEPT_BATCH = 100;
+
+interface AcceptedRequest {
+  row: Insertable<InboxTable>;
+  stored(id: string): void;
+  failed(error: unknown): void;
+}
 
 export interface InboxItem {
   id: string;
@@ -39,8 +46,12 @@ export class Inbox {
   private opening: Promise<void> | undefined;
   private sweeping: Promise<number> | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private readonly accepting: { row: Insertable<InboxTable>; stored: (id: string) => void; failed: (error: unknown) => void }[] = [];
-  private writingAccepted = false;
+  /**
+   * Requests that arrive while an insert is under way are stored together by the next one: in a
+   * burst an acknowledgement waits for one statement, not behind a queue of them interleaved
+   * with the work of earlier requests (on the embedded database all share one connection).
+   */
+  private readonly accepting = new GroupedWrites<AcceptedRequest>({ writers: 1, limit: ACCEPT_BATCH, size: () => 1, write: (batch) => this.store(batch) });
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -52,32 +63,18 @@ export class Inbox {
   async accept(edge: string, contentType: string | null, body: Buffer): Promise<string> {
     if (this.kind === 'postgres') await this.ensureSession().catch(() => undefined);
     return new Promise<string>((stored, failed) => {
-      this.accepting.push({ row: { edge, content_type: contentType, body, worker: this.worker }, stored, failed });
-      if (!this.writingAccepted) void this.writeAccepted();
+      this.accepting.add({ row: { edge, content_type: contentType, body, worker: this.worker }, stored, failed });
     });
   }
 
-  /**
-   * Requests that arrive while an insert is under way are stored together by the next one: in a
-   * burst an acknowledgement waits for one statement, not behind a queue of them interleaved
-   * with the work of earlier requests (on the embedded database all share one connection).
-   */
-  private async writeAccepted(): Promise<void> {
-    this.writingAccepted = true;
+  private async store(batch: readonly AcceptedRequest[]): Promise<void> {
     try {
-      while (this.accepting.length > 0) {
-        const batch = this.accepting.splice(0, ACCEPT_BATCH);
-        try {
-          const rows = await this.db.insertInto('inbox').values(batch.map((request) => request.row)).returning('id').execute();
-          // The ids come from one sequence in the order of the rows.
-          const ids = rows.map((row) => BigInt(row.id)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-          batch.forEach((request, i) => request.stored(String(ids[i])));
-        } catch (error) {
-          for (const request of batch) request.failed(error);
-        }
-      }
-    } finally {
-      this.writingAccepted = false;
+      const rows = await this.db.insertInto('inbox').values(batch.map((request) => request.row)).returning('id').execute();
+      // The ids come from one sequence in the order of the rows.
+      const ids = rows.map((row) => BigInt(row.id)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      batch.forEach((request, i) => request.stored(String(ids[i])));
+    } catch (error) {
+      for (const request of batch) request.failed(error);
     }
   }
 

@@ -1,4 +1,5 @@
 import type { CoreContext } from '../context.js';
+import { GroupedWrites } from '../grouped-writes.js';
 import type { AlertSignal } from './alert.js';
 import { receiveAlerts, recordAlerts, showTakenAlerts, type AlertResult } from './receive-alerts.js';
 
@@ -8,50 +9,21 @@ interface WaitingRequest {
   failed(error: unknown): void;
 }
 
-/** At most this many transactions of alerts at once; requests that arrive meanwhile wait and go together. */
-const WRITERS = 2;
-/** A merged transaction stops taking more requests at this many alerts (a bigger request goes alone). */
-const MERGED_ALERTS = 500;
-
 /**
  * Takes in the alert requests of one process. In a storm, senders that post one alert a request
  * (generic webhooks) would each cost a transaction of ten statements; instead, requests that arrive
- * while `WRITERS` transactions are under way are taken together by the next one (`recordAlerts` on
- * all their alerts in request order, as if one request had carried them), then each request is
- * answered with its own alerts' results. A quiet sender waits for nothing. If a merged transaction
- * fails, each of its requests is taken again alone, so one request's failure stays its own.
+ * while two transactions are under way are taken together by the next one (`recordAlerts` on all
+ * their alerts in request order, up to 500, as if one request had carried them), then each request
+ * is answered with its own alerts' results. A quiet sender waits for nothing. If a merged
+ * transaction fails, each of its requests is taken again alone, so one request's failure stays its own.
  */
 export class AlertIntake {
-  private readonly waiting: WaitingRequest[] = [];
-  private writing = 0;
+  private readonly requests = new GroupedWrites<WaitingRequest>({ writers: 2, limit: 500, size: (request) => request.signals.length, write: (batch) => this.take(batch) });
 
   constructor(private readonly context: CoreContext) {}
 
   receive(signals: readonly AlertSignal[]): Promise<AlertResult[]> {
-    return new Promise((taken, failed) => {
-      this.waiting.push({ signals, taken, failed });
-      if (this.writing < WRITERS) void this.write();
-    });
-  }
-
-  private async write(): Promise<void> {
-    this.writing++;
-    try {
-      while (this.waiting.length > 0) await this.take(this.nextBatch());
-    } finally {
-      this.writing--;
-    }
-  }
-
-  private nextBatch(): WaitingRequest[] {
-    const batch = [this.waiting.shift()!];
-    let alerts = batch[0]!.signals.length;
-    while (this.waiting.length > 0 && alerts + this.waiting[0]!.signals.length <= MERGED_ALERTS) {
-      const next = this.waiting.shift()!;
-      alerts += next.signals.length;
-      batch.push(next);
-    }
-    return batch;
+    return new Promise((taken, failed) => this.requests.add({ signals, taken, failed }));
   }
 
   private async take(batch: readonly WaitingRequest[]): Promise<void> {
